@@ -1,0 +1,18 @@
+//! Carnet core: a patient-held, encrypted copy of a family's health records.
+//!
+//! All behaviour lives here, in pure Rust with no FFI attributes; the UniFFI crate and the
+//! `carnet` program only call this public API. One folder per concern:
+//!
+//! - [`model`]: profiles, records and the derived views a doctor needs (plain data).
+//! - [`crypto`]: keys, the sealed-field envelope, key derivation, key slots, streamed
+//!   encryption of attachments. Compositions of audited RustCrypto primitives only.
+//! - [`vault`]: the encrypted store on SQLite, with its schema, migrations and audit log.
+//!
+//! Data flows one way: `model` <- `crypto` <- `vault`.
+#![forbid(unsafe_code)]
+
+pub mod crypto;
+pub mod model;
+pub mod vault;
+
+pub use vault::{Vault, VaultError, VaultOptions};

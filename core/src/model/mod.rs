@@ -1,0 +1,28 @@
+//! The health data Carnet keeps: profiles (the patient and the family members in their care),
+//! records (prescriptions, lab reports, letters, documents, allergies, conditions,
+//! immunisations) and the derived views a doctor reads first (current medications, lab trends).
+//!
+//! Plain data with serde. Validation of national identifiers (INS, RPPS) lives in
+//! [`identifiers`]; everything here is free of storage and cryptography.
+
+mod error;
+pub mod identifiers;
+mod ids;
+mod profile;
+mod record;
+mod views;
+
+pub use error::ModelError;
+pub use identifiers::{Ins, Rpps};
+pub use ids::{AttachmentId, ProfileId, RecordId};
+pub use profile::{BloodGroup, EmergencyContact, NewProfile, Profile, Relationship};
+pub use record::{
+    Allergy, AllergySeverity, Attachment, CodedConcept, Condition, ConditionStatus, Document,
+    Immunisation, LabReport, LabResult, LabValue, Letter, Medication, MedicationDuration,
+    NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody, RecordKind,
+    ReferenceRange,
+};
+pub use views::{
+    AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,
+    SUMMARY_LETTERS, Sourced, current_medications, fold, lab_trends,
+};

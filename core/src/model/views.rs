@@ -1,0 +1,421 @@
+//! Derived views: what a doctor reads first. Pure functions over a profile's records, so the
+//! vault, the share and the printable page all compute them the same way.
+
+use super::{
+    Allergy, Condition, ConditionStatus, LabValue, Letter, Medication, MedicationDuration, Profile,
+    Provenance, Record, RecordBody, RecordId, ReferenceRange,
+};
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A prescription line with neither a duration nor an end date counts as current for this
+/// many days after its date. French prescriptions are valid for at most twelve months, so a
+/// long-term treatment not renewed within a year is no longer "current" on the evidence we
+/// hold.
+pub const OPEN_ENDED_PRESCRIPTION_DAYS: u64 = 365;
+
+/// A medication the patient is taking today, from the latest prescription that names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentMedication {
+    pub medication: Medication,
+    pub prescribed_on: NaiveDate,
+    pub prescriber: String,
+    /// Last day covered, renewals included.
+    pub ends_on: NaiveDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+/// The same medication across prescriptions: by its code when it has one, else by its name
+/// without case, accents or extra spaces.
+fn medication_key(m: &Medication) -> String {
+    match &m.code {
+        Some(code) => format!(
+            "{}:{}",
+            code.system.trim().to_ascii_uppercase(),
+            code.code.trim()
+        ),
+        None => format!("name:{}", fold(&m.name)),
+    }
+}
+
+/// Lower-case, accents removed, runs of whitespace collapsed: for matching names people type.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let stripped: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The last day a prescription line covers.
+fn end_of(m: &Medication, prescribed_on: NaiveDate) -> NaiveDate {
+    match m.duration {
+        Some(MedicationDuration::Until(end)) => end,
+        Some(MedicationDuration::Days(days)) => {
+            let covered = u64::from(days) * (1 + u64::from(m.renewals));
+            prescribed_on
+                .checked_add_days(Days::new(covered.saturating_sub(1)))
+                .unwrap_or(NaiveDate::MAX)
+        }
+        None => prescribed_on
+            .checked_add_days(Days::new(OPEN_ENDED_PRESCRIPTION_DAYS))
+            .unwrap_or(NaiveDate::MAX),
+    }
+}
+
+/// What is active on `today`: for each medication the latest prescription wins (a dose
+/// changed by the cardiologist replaces the GP's), and it counts if `today` falls between its
+/// date and its end. Sorted by medication name.
+pub fn current_medications(records: &[Record], today: NaiveDate) -> Vec<CurrentMedication> {
+    let mut latest: BTreeMap<String, CurrentMedication> = BTreeMap::new();
+    let mut prescriptions: Vec<(&Record, &super::Prescription)> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Prescription(p) => Some((r, p)),
+            _ => None,
+        })
+        .collect();
+    prescriptions.sort_by_key(|(r, p)| (p.date, r.created_at));
+    for (record, prescription) in prescriptions {
+        if prescription.date > today {
+            continue;
+        }
+        for m in &prescription.medications {
+            latest.insert(
+                medication_key(m),
+                CurrentMedication {
+                    medication: m.clone(),
+                    prescribed_on: prescription.date,
+                    prescriber: prescription.prescriber.name.clone(),
+                    ends_on: end_of(m, prescription.date),
+                    record_id: record.id,
+                    provenance: record.provenance.clone(),
+                },
+            );
+        }
+    }
+    let mut current: Vec<CurrentMedication> = latest
+        .into_values()
+        .filter(|c| c.ends_on >= today)
+        .collect();
+    current.sort_by_key(|c| fold(&c.medication.name));
+    current
+}
+
+/// One measurement of an analyte.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabPoint {
+    pub date: NaiveDate,
+    pub value: LabValue,
+    pub unit: Option<String>,
+    pub reference_range: Option<ReferenceRange>,
+    pub abnormal: bool,
+    pub laboratory: String,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+/// The latest result of one analyte with the values before it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalyteTrend {
+    pub analyte: String,
+    pub loinc: Option<String>,
+    pub latest: LabPoint,
+    /// Earlier results, newest first.
+    pub previous: Vec<LabPoint>,
+}
+
+impl AnalyteTrend {
+    /// The result just before the latest, for "was X on <date>".
+    pub fn previous_point(&self) -> Option<&LabPoint> {
+        self.previous.first()
+    }
+}
+
+/// Latest result per analyte (by LOINC code when known, else by name) with its history.
+/// Sorted by analyte name.
+pub fn lab_trends(records: &[Record]) -> Vec<AnalyteTrend> {
+    let mut series: BTreeMap<String, (String, Option<String>, Vec<LabPoint>)> = BTreeMap::new();
+    for record in records {
+        let RecordBody::LabReport(report) = &record.body else {
+            continue;
+        };
+        for result in &report.results {
+            let key = match &result.loinc {
+                Some(code) => format!("loinc:{}", code.trim()),
+                None => format!("name:{}", fold(&result.analyte)),
+            };
+            let entry = series
+                .entry(key)
+                .or_insert_with(|| (result.analyte.clone(), result.loinc.clone(), Vec::new()));
+            entry.2.push(LabPoint {
+                date: report.collection_date,
+                value: result.value.clone(),
+                unit: result.unit.clone(),
+                reference_range: result.reference_range.clone(),
+                abnormal: result.abnormal,
+                laboratory: report.laboratory.clone(),
+                record_id: record.id,
+                provenance: record.provenance.clone(),
+            });
+        }
+    }
+    let mut trends: Vec<AnalyteTrend> = series
+        .into_values()
+        .filter_map(|(analyte, loinc, mut points)| {
+            points.sort_by_key(|p| std::cmp::Reverse(p.date));
+            let mut points = points.into_iter();
+            let latest = points.next()?;
+            Some(AnalyteTrend {
+                analyte,
+                loinc,
+                latest,
+                previous: points.collect(),
+            })
+        })
+        .collect();
+    trends.sort_by_key(|t| fold(&t.analyte));
+    trends
+}
+
+/// How many of the latest letters a summary shows.
+pub const SUMMARY_LETTERS: usize = 3;
+
+/// An item of the summary with where it came from, so a doctor can weigh it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sourced<T> {
+    pub item: T,
+    pub date: NaiveDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+/// What a doctor reads first: allergies, active conditions, current medications, latest lab
+/// values with their trend, and the latest specialist letters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PatientSummary {
+    pub profile: Profile,
+    pub as_of: NaiveDate,
+    pub allergies: Vec<Sourced<Allergy>>,
+    pub conditions: Vec<Sourced<Condition>>,
+    pub current_medications: Vec<CurrentMedication>,
+    pub lab_trends: Vec<AnalyteTrend>,
+    pub latest_letters: Vec<Sourced<Letter>>,
+}
+
+impl PatientSummary {
+    pub fn build(profile: Profile, records: &[Record], today: NaiveDate) -> Self {
+        let sourced = |r: &Record| (r.issued_on, r.id, r.provenance.clone());
+        let mut allergies = Vec::new();
+        let mut conditions = Vec::new();
+        let mut letters = Vec::new();
+        for r in records {
+            let (date, record_id, provenance) = sourced(r);
+            match &r.body {
+                RecordBody::Allergy(a) => allergies.push(Sourced {
+                    item: a.clone(),
+                    date,
+                    record_id,
+                    provenance,
+                }),
+                RecordBody::Condition(c) if c.status == ConditionStatus::Active => {
+                    conditions.push(Sourced {
+                        item: c.clone(),
+                        date,
+                        record_id,
+                        provenance,
+                    })
+                }
+                RecordBody::Letter(l) => letters.push(Sourced {
+                    item: l.clone(),
+                    date,
+                    record_id,
+                    provenance,
+                }),
+                _ => {}
+            }
+        }
+        allergies.sort_by_key(|a| fold(&a.item.substance));
+        conditions.sort_by_key(|c| fold(&c.item.name));
+        letters.sort_by_key(|l| std::cmp::Reverse(l.date));
+        letters.truncate(SUMMARY_LETTERS);
+        let records_to_date: Vec<Record> = records
+            .iter()
+            .filter(|r| r.issued_on <= today)
+            .cloned()
+            .collect();
+        Self {
+            profile,
+            as_of: today,
+            allergies,
+            conditions,
+            current_medications: current_medications(&records_to_date, today),
+            lab_trends: lab_trends(&records_to_date),
+            latest_letters: letters,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LabReport, LabResult, Prescriber, Prescription, ProfileId};
+    use chrono::{TimeZone, Utc};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap_or(NaiveDate::MIN)
+    }
+
+    fn record(body: RecordBody) -> Record {
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
+        Record {
+            id: RecordId::random(),
+            profile_id: ProfileId::random(),
+            issued_on: body.natural_date().unwrap_or(NaiveDate::MIN),
+            created_at: at,
+            updated_at: at,
+            provenance: Provenance::PatientEntered,
+            body,
+            attachments: vec![],
+        }
+    }
+
+    fn med(
+        name: &str,
+        strength: &str,
+        duration: Option<MedicationDuration>,
+        renewals: u8,
+    ) -> Medication {
+        Medication {
+            name: name.into(),
+            code: None,
+            strength: Some(strength.into()),
+            instructions: "1 par jour".into(),
+            duration,
+            renewals,
+            notes: None,
+        }
+    }
+
+    fn prescription(date: &str, by: &str, meds: Vec<Medication>) -> Record {
+        record(RecordBody::Prescription(Prescription {
+            prescriber: Prescriber {
+                name: by.into(),
+                specialty: None,
+                rpps: None,
+            },
+            date: day(date),
+            medications: meds,
+            notes: None,
+        }))
+    }
+
+    #[test]
+    fn latest_prescription_wins_for_the_same_medication() {
+        let records = vec![
+            prescription(
+                "2026-09-01",
+                "Dr GP",
+                vec![med(
+                    "Bisoprolol",
+                    "5 mg",
+                    Some(MedicationDuration::Days(90)),
+                    3,
+                )],
+            ),
+            prescription(
+                "2026-10-15",
+                "Dr Cardio",
+                vec![med(
+                    "bisoprolol ",
+                    "2.5 mg",
+                    Some(MedicationDuration::Days(90)),
+                    0,
+                )],
+            ),
+        ];
+        let current = current_medications(&records, day("2026-11-01"));
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].medication.strength.as_deref(), Some("2.5 mg"));
+        assert_eq!(current[0].prescriber, "Dr Cardio");
+    }
+
+    #[test]
+    fn durations_and_renewals_decide_what_is_current() {
+        let records = vec![prescription(
+            "2026-01-01",
+            "Dr GP",
+            vec![
+                med("Amoxicilline", "1 g", Some(MedicationDuration::Days(7)), 0),
+                med(
+                    "Metformine",
+                    "1000 mg",
+                    Some(MedicationDuration::Days(30)),
+                    2,
+                ),
+                med("Atorvastatine", "20 mg", None, 0),
+                med(
+                    "Ramipril",
+                    "5 mg",
+                    Some(MedicationDuration::Until(day("2026-02-28"))),
+                    0,
+                ),
+            ],
+        )];
+        let names = |today: &str| -> Vec<String> {
+            current_medications(&records, day(today))
+                .into_iter()
+                .map(|c| c.medication.name)
+                .collect()
+        };
+        assert_eq!(
+            names("2026-01-07"),
+            ["Amoxicilline", "Atorvastatine", "Metformine", "Ramipril"]
+        );
+        assert_eq!(
+            names("2026-01-08"),
+            ["Atorvastatine", "Metformine", "Ramipril"]
+        );
+        // 30 days x 3 (two renewals) covers up to 2026-03-31.
+        assert_eq!(names("2026-03-31"), ["Atorvastatine", "Metformine"]);
+        assert_eq!(names("2026-04-01"), ["Atorvastatine"]);
+        assert_eq!(names("2027-01-02"), Vec::<String>::new());
+        // Nothing is current before it was prescribed.
+        assert_eq!(names("2025-12-31"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn lab_trend_keeps_latest_and_previous_values_newest_first() {
+        let lab = |date: &str, hba1c: f64| {
+            record(RecordBody::LabReport(LabReport {
+                laboratory: "Labo".into(),
+                collection_date: day(date),
+                results: vec![LabResult {
+                    analyte: "HbA1c".into(),
+                    loinc: Some("4548-4".into()),
+                    value: LabValue::Numeric(hba1c),
+                    unit: Some("%".into()),
+                    reference_range: None,
+                    abnormal: hba1c > 6.0,
+                }],
+            }))
+        };
+        let records = vec![
+            lab("2026-03-01", 7.4),
+            lab("2025-11-01", 8.1),
+            lab("2026-09-01", 6.9),
+        ];
+        let trends = lab_trends(&records);
+        assert_eq!(trends.len(), 1);
+        assert_eq!(trends[0].latest.value, LabValue::Numeric(6.9));
+        let previous: Vec<_> = trends[0].previous.iter().map(|p| p.date).collect();
+        assert_eq!(previous, [day("2026-03-01"), day("2025-11-01")]);
+    }
+}
