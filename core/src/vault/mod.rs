@@ -159,6 +159,8 @@ impl LockedVault {
             _ => return Err(wrong_key),
         }
         let mut conn = self.conn;
+        // A vault copied from elsewhere (or written by schema 1) may not be in WAL mode yet.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
         schema::migrate(&mut conn)?;
         let vault = Vault {
             conn: Mutex::new(conn),

@@ -1,0 +1,169 @@
+//! Helpers shared by the cross-crate tests in `tests/tests/`: fresh vaults with cheap KDF
+//! parameters, a small family, generated records, and direct access to the file for tampering.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use carnet_core::crypto::Passphrase;
+use carnet_core::model::*;
+use carnet_core::{Vault, VaultOptions};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+pub fn options() -> VaultOptions {
+    VaultOptions::insecure_for_tests()
+}
+
+pub fn passphrase() -> Passphrase {
+    Passphrase::new(PASSPHRASE)
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// A new vault in a fresh temporary directory.
+#[allow(missing_debug_implementations)]
+pub struct TestVault {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub vault: Option<Vault>,
+    pub recovery: carnet_core::crypto::RecoveryKey,
+}
+
+impl TestVault {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("family.carnet");
+        let (vault, recovery) = Vault::create(&path, &passphrase(), &options()).unwrap();
+        Self {
+            dir,
+            path,
+            vault: Some(vault),
+            recovery,
+        }
+    }
+
+    pub fn vault(&self) -> &Vault {
+        self.vault.as_ref().expect("vault is unlocked")
+    }
+
+    pub fn lock(&mut self) {
+        if let Some(v) = self.vault.take() {
+            v.lock();
+        }
+    }
+
+    pub fn unlock(&mut self) -> &Vault {
+        self.lock();
+        self.vault =
+            Some(Vault::unlock_with_passphrase(&self.path, &passphrase(), &options()).unwrap());
+        self.vault()
+    }
+
+    /// A second connection straight to the SQLite file, as an attacker with the file has.
+    pub fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.path).unwrap()
+    }
+}
+
+impl Default for TestVault {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn adult() -> NewProfile {
+    NewProfile::new("Camille Martin", date("1968-04-12"), Relationship::Owner)
+}
+
+pub fn prescription(date_str: &str, drug: &str, strength: &str) -> RecordBody {
+    RecordBody::Prescription(Prescription {
+        prescriber: Prescriber {
+            name: "Dr Anne Leroy".into(),
+            specialty: Some("médecine générale".into()),
+            rpps: None,
+        },
+        date: date(date_str),
+        medications: vec![Medication {
+            name: drug.into(),
+            code: None,
+            strength: Some(strength.into()),
+            instructions: "1 comprimé matin et soir".into(),
+            duration: Some(MedicationDuration::Days(90)),
+            renewals: 3,
+            notes: None,
+        }],
+        notes: None,
+    })
+}
+
+pub fn lab(date_str: &str, analyte: &str, value: f64, unit: &str) -> RecordBody {
+    RecordBody::LabReport(LabReport {
+        laboratory: "Laboratoire Bio Centre".into(),
+        collection_date: date(date_str),
+        results: vec![LabResult {
+            analyte: analyte.into(),
+            loinc: None,
+            value: LabValue::Numeric(value),
+            unit: Some(unit.into()),
+            reference_range: Some(ReferenceRange {
+                low: Some(4.0),
+                high: Some(6.0),
+                text: None,
+            }),
+            abnormal: value > 6.0,
+        }],
+    })
+}
+
+/// `n` varied records for one profile, deterministic.
+pub fn generated_records(profile: ProfileId, n: usize) -> Vec<NewRecord> {
+    (0..n)
+        .map(|i| {
+            let day = date("2020-01-01") + chrono::Days::new((i % 2000) as u64);
+            let body = match i % 4 {
+                0 => prescription(&day.to_string(), &format!("Médicament {i}"), "10 mg"),
+                1 => lab(
+                    &day.to_string(),
+                    &format!("Analyte {}", i % 50),
+                    (i % 97) as f64 / 10.0,
+                    "mmol/L",
+                ),
+                2 => RecordBody::Letter(Letter {
+                    author: "Dr Karim Benali".into(),
+                    specialty: Some("cardiologie".into()),
+                    date: day,
+                    subject: format!("Consultation {i}"),
+                    body: "Patient revu en consultation. Tension artérielle stable. ".repeat(4),
+                }),
+                _ => RecordBody::Immunisation(Immunisation {
+                    vaccine: format!("Vaccin {i}"),
+                    code: None,
+                    date: day,
+                    dose: Some("rappel".into()),
+                    lot: Some(format!("LOT{i:05}")),
+                    administered_by: None,
+                }),
+            };
+            NewRecord::entered(profile, body)
+        })
+        .collect()
+}
+
+/// Every file SQLite may have written for the vault: the file, its WAL, shared memory, journal.
+pub fn vault_files(path: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        })
+        .filter(|p| p.exists())
+        .collect()
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
