@@ -1,6 +1,8 @@
 //! A 50 MB scan goes in and out with bounded memory. This file is its own test binary so the
 //! counting allocator below sees only this test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use carnet_core::model::{Document, NewRecord, RecordBody};
 use carnet_tests::*;
 use sha2::{Digest, Sha256};
