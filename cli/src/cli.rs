@@ -1,0 +1,433 @@
+//! Command-line arguments and what each command does.
+
+use crate::{CliError, add, demo, output, secrets};
+use carnet_core::model::{BloodGroup, EmergencyContact, Ins, NewProfile, RecordKind, Relationship};
+use carnet_core::{Vault, VaultOptions};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  other error
+  2  usage error
+  3  wrong passphrase or recovery key
+  4  vault, profile, record or attachment not found
+  5  invalid input
+  6  integrity failure or damaged vault (the file is never modified)
+  7  vault written by a newer version of Carnet
+
+Environment:
+  CARNET_PASSPHRASE      the vault passphrase, for scripts (otherwise prompted)
+  CARNET_NEW_PASSPHRASE  the new passphrase for `init` and `passwd`, for scripts
+  CARNET_RECOVERY_KEY    the recovery key for `passwd --recovery`, for scripts
+  CARNET_VAULT           the vault file (as --vault)";
+
+/// Carnet: your own encrypted copy of your family's prescriptions, lab results and letters.
+#[derive(Debug, Parser)]
+#[command(name = "carnet", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The vault file [default: the user's data directory, carnet/vault.carnet]
+    #[arg(long, global = true, env = "CARNET_VAULT")]
+    vault: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new vault and show its recovery key once.
+    Init,
+    /// Add or list the people whose records the vault keeps.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Add a record, from a JSON file (see examples/) or from flags.
+    Add(add::AddArgs),
+    /// Attach a file (a scan, a PDF) to a record; it is encrypted as it is read.
+    Attach {
+        /// The record (its id, or the first 8 characters shown by `list`).
+        #[arg(long)]
+        record: String,
+        /// Media type [default: guessed from the file extension].
+        #[arg(long)]
+        media_type: Option<String>,
+        file: PathBuf,
+    },
+    /// Decrypt an attachment to a file.
+    Extract {
+        /// The attachment id shown by `show`.
+        attachment: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List records, newest first.
+    List {
+        #[arg(long)]
+        profile: Option<String>,
+        /// prescription, lab_report, letter, document, allergy, condition, immunisation
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Show one record in full.
+    Show { record: String },
+    /// Search the decrypted text of every record (case and accents ignored).
+    Search {
+        query: Vec<String>,
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Current medications, allergies, conditions and latest labs with their trend.
+    Summary {
+        #[arg(long)]
+        profile: Option<String>,
+        /// The date to compute "current" for [default: today].
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Change the vault passphrase (unlock with the current one, or with --recovery).
+    Passwd {
+        /// Unlock with the recovery key instead of the current passphrase.
+        #[arg(long)]
+        recovery: bool,
+    },
+    /// Show the vault's audit log: unlocks and changes.
+    Log,
+    /// Create a demo vault with a realistic family and print the adult's summary.
+    Demo {
+        /// Where to create the demo vault [default: a new temporary directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Add a person.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        birth_date: NaiveDate,
+        /// self, child, parent, partner, other
+        #[arg(long, default_value = "self")]
+        relationship: Relationship,
+        /// The 15-character INS (spaces allowed).
+        #[arg(long)]
+        ins: Option<Ins>,
+        /// A+, A-, B+, B-, AB+, AB-, O+, O-
+        #[arg(long)]
+        blood_group: Option<BloodGroup>,
+        #[arg(long, requires = "emergency_phone")]
+        emergency_name: Option<String>,
+        #[arg(long, requires = "emergency_name")]
+        emergency_phone: Option<String>,
+    },
+    /// List the people in the vault.
+    List,
+}
+
+pub fn run() -> Result<(), CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return Ok(());
+            }
+            // clap's own message, on one line for the first line of its output.
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            return Err(CliError::usage(format!(
+                "{} (see carnet --help)",
+                first.trim_start_matches("error: ")
+            )));
+        }
+    };
+    let json = cli.json;
+    match cli.command {
+        Command::Demo { out } => demo::run(out, json),
+        Command::Init => init(&vault_path(cli.vault)?, json),
+        command => {
+            let path = vault_path(cli.vault)?;
+            let vault = unlock(&path, matches!(command, Command::Passwd { recovery: true }))?;
+            with_vault(&vault, command, json)
+        }
+    }
+}
+
+fn vault_path(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let dirs = directories::ProjectDirs::from("app", "Carnet", "carnet")
+        .ok_or_else(|| CliError::usage("no home directory: pass --vault PATH"))?;
+    Ok(dirs.data_dir().join("vault.carnet"))
+}
+
+fn unlock(path: &Path, with_recovery: bool) -> Result<Vault, CliError> {
+    if !path.exists() {
+        return Err(CliError {
+            message: format!(
+                "no vault at {}; create one with `carnet init` or pass --vault",
+                path.display()
+            ),
+            code: 4,
+        });
+    }
+    let options = VaultOptions::default();
+    let vault = if with_recovery {
+        Vault::unlock_with_recovery_key(path, &secrets::recovery_key()?, &options)?
+    } else {
+        Vault::unlock_with_passphrase(path, &secrets::current()?, &options)?
+    };
+    Ok(vault)
+}
+
+fn init(path: &Path, json: bool) -> Result<(), CliError> {
+    if path.exists() {
+        return Err(CliError::invalid(format!(
+            "a file already exists at {}; it was left untouched",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let passphrase = secrets::new(secrets::PASSPHRASE_ENV)?;
+    let (_vault, recovery) = Vault::create(path, &passphrase, &VaultOptions::default())?;
+    let key = recovery.display_text();
+    output::emit(
+        json,
+        &serde_json::json!({ "vault": path, "recovery_key": key.as_str() }),
+        || {
+            println!("Created {}", path.display());
+            println!();
+            println!(
+                "Recovery key (write it on paper and keep it somewhere safe; it is shown only now):"
+            );
+            println!();
+            println!("    {}", key.as_str());
+            println!();
+            println!("With it you can open the vault if you forget the passphrase.");
+        },
+    )
+}
+
+fn profile_arg(
+    vault: &Vault,
+    given: Option<&str>,
+) -> Result<carnet_core::model::Profile, CliError> {
+    match given {
+        Some(query) => Ok(vault.find_profile(query)?),
+        None => {
+            let profiles = vault.profiles()?;
+            match profiles.as_slice() {
+                [only] => Ok(only.clone()),
+                [] => Err(CliError {
+                    message: "the vault has no profile yet; add one with `carnet profile add`"
+                        .into(),
+                    code: 4,
+                }),
+                _ => profiles
+                    .iter()
+                    .find(|p| p.relationship == Relationship::Owner)
+                    .cloned()
+                    .ok_or_else(|| CliError::usage("several profiles: choose one with --profile")),
+            }
+        }
+    }
+}
+
+fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliError> {
+    match command {
+        Command::Init | Command::Demo { .. } => Err(CliError::other("unreachable command")),
+        Command::Profile(ProfileCommand::Add {
+            name,
+            birth_date,
+            relationship,
+            ins,
+            blood_group,
+            emergency_name,
+            emergency_phone,
+        }) => {
+            let mut new = NewProfile::new(name, birth_date, relationship);
+            new.ins = ins;
+            new.blood_group = blood_group;
+            if let (Some(name), Some(phone)) = (emergency_name, emergency_phone) {
+                new.emergency_contact = Some(EmergencyContact {
+                    name,
+                    phone,
+                    relationship: None,
+                });
+            }
+            let profile = vault.add_profile(new)?;
+            output::emit(json, &profile, || {
+                println!("Added profile {} ({})", profile.display_name, profile.id)
+            })
+        }
+        Command::Profile(ProfileCommand::List) => {
+            let profiles = vault.profiles()?;
+            output::emit(json, &profiles, || output::profiles(&profiles))
+        }
+        Command::Add(args) => {
+            let profile = profile_arg(vault, args.profile.as_deref())?;
+            let attachment = args.attachment();
+            let new = args.into_new_record(profile.id)?;
+            let media_type = match &new.body {
+                carnet_core::model::RecordBody::Document(d) => d.media_type.clone(),
+                _ => String::new(),
+            };
+            let mut reader = attachment
+                .as_ref()
+                .map(|path| open_input(path))
+                .transpose()?;
+            let record = vault.add_record(new)?;
+            if let (Some(path), Some(reader)) = (&attachment, reader.as_mut()) {
+                let name = file_name(path)?;
+                if let Err(e) = vault.attach(&record.id, &name, &media_type, reader) {
+                    // All or nothing for the person: no document record without its file.
+                    let _ = vault.delete_record(&record.id);
+                    return Err(e.into());
+                }
+            }
+            let record = vault.record(&record.id)?;
+            output::emit(json, &record, || {
+                println!(
+                    "Added {} {} for {}",
+                    record.kind(),
+                    record.id.short(),
+                    profile.display_name
+                )
+            })
+        }
+        Command::Attach {
+            record,
+            media_type,
+            file,
+        } => {
+            let record = vault.find_record(&record)?;
+            let name = file_name(&file)?;
+            let media_type = media_type.unwrap_or_else(|| guess_media_type(&name).to_owned());
+            let mut reader = open_input(&file)?;
+            let attachment = vault.attach(&record.id, &name, &media_type, &mut reader)?;
+            output::emit(json, &attachment, || {
+                println!(
+                    "Attached {} ({} bytes) as {}",
+                    name, attachment.size, attachment.id
+                )
+            })
+        }
+        Command::Extract { attachment, out } => extract(vault, &attachment, &out, json),
+        Command::List { profile, kind } => {
+            let kind = kind.map(|k| k.parse::<RecordKind>()).transpose()?;
+            let profile = profile.map(|p| vault.find_profile(&p)).transpose()?;
+            let records = vault.records(profile.as_ref().map(|p| &p.id), kind)?;
+            let profiles = vault.profiles()?;
+            output::emit(json, &records, || output::record_list(&records, &profiles))
+        }
+        Command::Show { record } => {
+            let record = vault.find_record(&record)?;
+            output::emit(json, &record, || output::record(&record))
+        }
+        Command::Search { query, profile } => {
+            let profile = profile.map(|p| vault.find_profile(&p)).transpose()?;
+            let query = query.join(" ");
+            if query.trim().is_empty() {
+                return Err(CliError::usage("give some words to search for"));
+            }
+            let records = vault.search(&query, profile.as_ref().map(|p| &p.id))?;
+            let profiles = vault.profiles()?;
+            output::emit(json, &records, || output::record_list(&records, &profiles))
+        }
+        Command::Summary { profile, as_of } => {
+            let profile = profile_arg(vault, profile.as_deref())?;
+            let today = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let summary = vault.summary(&profile.id, today)?;
+            output::emit(json, &summary, || output::summary(&summary))
+        }
+        Command::Passwd { .. } => {
+            let new = secrets::new(secrets::NEW_PASSPHRASE_ENV)?;
+            vault.change_passphrase(&new)?;
+            output::emit(json, &serde_json::json!({ "changed": true }), || {
+                println!("Passphrase changed.")
+            })
+        }
+        Command::Log => {
+            let log = vault.audit_log()?;
+            output::emit(json, &log, || output::audit_log(&log))
+        }
+    }
+}
+
+fn extract(vault: &Vault, attachment: &str, out: &Path, json: bool) -> Result<(), CliError> {
+    let id = attachment.parse::<carnet_core::model::AttachmentId>()?;
+    if out.exists() {
+        return Err(CliError::invalid(format!(
+            "{} already exists; choose another --out",
+            out.display()
+        )));
+    }
+    // Written under a temporary name and renamed only once every chunk has verified.
+    let mut tmp_name = out.as_os_str().to_owned();
+    tmp_name.push(".carnet-tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let result = std::fs::File::create(&tmp)
+        .map_err(CliError::from)
+        .and_then(|mut file| {
+            let size = vault.read_attachment(&id, &mut file)?;
+            file.sync_all()?;
+            Ok(size)
+        })
+        .and_then(|size| {
+            std::fs::rename(&tmp, out)
+                .map(|()| size)
+                .map_err(CliError::from)
+        });
+    match result {
+        Ok(size) => output::emit(
+            json,
+            &serde_json::json!({ "out": out, "size": size }),
+            || println!("Wrote {} ({size} bytes)", out.display()),
+        ),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn file_name(path: &Path) -> Result<String, CliError> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| CliError::usage(format!("{} has no file name", path.display())))
+}
+
+fn open_input(path: &Path) -> Result<std::fs::File, CliError> {
+    std::fs::File::open(path).map_err(|e| CliError {
+        message: format!("cannot read {}: {}", path.display(), e.kind()),
+        code: 4,
+    })
+}
+
+pub fn guess_media_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    match lower.rsplit('.').next() {
+        Some("pdf") => "application/pdf",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("heic") => "image/heic",
+        Some("tif" | "tiff") => "image/tiff",
+        Some("txt") => "text/plain",
+        Some("xml") => "application/xml",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,348 @@
+//! What the person at the terminal reads. Health data goes to stdout for its owner, never to
+//! stderr or a log.
+
+use crate::CliError;
+use carnet_core::model::*;
+use carnet_core::vault::AuditEvent;
+use serde::Serialize;
+
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|_| CliError::other("could not encode JSON"))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// JSON for scripts, or the human form.
+pub fn emit<T: Serialize + ?Sized>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(),
+) -> Result<(), CliError> {
+    if json {
+        self::json(value)
+    } else {
+        human();
+        Ok(())
+    }
+}
+
+pub fn profiles(profiles: &[Profile]) {
+    if profiles.is_empty() {
+        println!("No profiles yet. Add one with `carnet profile add`.");
+        return;
+    }
+    for p in profiles {
+        let blood = p
+            .blood_group
+            .map(|b| format!(", blood group {b}"))
+            .unwrap_or_default();
+        println!(
+            "{}  {:<28} born {} ({}){blood}",
+            p.id.short(),
+            p.display_name,
+            p.birth_date,
+            p.relationship
+        );
+    }
+}
+
+pub fn record_list(records: &[Record], profiles: &[Profile]) {
+    if records.is_empty() {
+        println!("No records.");
+        return;
+    }
+    for r in records {
+        let who = profiles
+            .iter()
+            .find(|p| p.id == r.profile_id)
+            .map(|p| p.display_name.as_str())
+            .unwrap_or("?");
+        let clip = if r.attachments.is_empty() {
+            String::new()
+        } else {
+            format!("  [{} file(s)]", r.attachments.len())
+        };
+        println!(
+            "{}  {}  {:<13} {:<18} {}{clip}",
+            r.id.short(),
+            r.issued_on,
+            r.kind().as_str(),
+            who,
+            r.body.title()
+        );
+    }
+}
+
+fn opt(label: &str, value: Option<impl std::fmt::Display>) {
+    if let Some(v) = value {
+        println!("  {label:<14} {v}");
+    }
+}
+
+pub fn record(r: &Record) {
+    println!("{}  ({})", r.body.title(), r.kind());
+    println!("  {:<14} {}", "id", r.id);
+    println!("  {:<14} {}", "issued", r.issued_on);
+    println!("  {:<14} {}", "provenance", r.provenance.label());
+    println!(
+        "  {:<14} {}",
+        "updated",
+        r.updated_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    match &r.body {
+        RecordBody::Prescription(p) => {
+            let by = p
+                .prescriber
+                .specialty
+                .as_ref()
+                .map(|s| format!("{} ({s})", p.prescriber.name))
+                .unwrap_or(p.prescriber.name.clone());
+            println!("  {:<14} {by}", "prescriber");
+            opt("RPPS", p.prescriber.rpps.as_ref());
+            for m in &p.medications {
+                println!("  - {} {}", m.name, m.strength.as_deref().unwrap_or(""));
+                if !m.instructions.is_empty() {
+                    println!("      {}", m.instructions);
+                }
+                match m.duration {
+                    Some(MedicationDuration::Days(d)) => {
+                        println!("      for {d} days, renewable {} time(s)", m.renewals)
+                    }
+                    Some(MedicationDuration::Until(end)) => {
+                        println!("      until {end}, renewable {} time(s)", m.renewals)
+                    }
+                    None => {}
+                }
+                if let Some(code) = &m.code {
+                    println!("      {} {}", code.system, code.code);
+                }
+            }
+            opt("notes", p.notes.as_ref());
+        }
+        RecordBody::LabReport(l) => {
+            println!("  {:<14} {}", "laboratory", l.laboratory);
+            println!("  {:<14} {}", "collected", l.collection_date);
+            for res in &l.results {
+                let flag = if res.abnormal { "  *abnormal*" } else { "" };
+                let range = res
+                    .reference_range
+                    .as_ref()
+                    .map(|r| format!("  (ref {r})"))
+                    .unwrap_or_default();
+                println!(
+                    "  - {:<24} {} {}{range}{flag}",
+                    res.analyte,
+                    res.value,
+                    res.unit.as_deref().unwrap_or("")
+                );
+            }
+        }
+        RecordBody::Letter(l) => {
+            println!("  {:<14} {}", "from", l.author);
+            opt("specialty", l.specialty.as_ref());
+            println!("  {:<14} {}", "subject", l.subject);
+            println!();
+            for line in l.body.lines() {
+                println!("    {line}");
+            }
+        }
+        RecordBody::Document(d) => {
+            println!("  {:<14} {}", "title", d.title);
+            println!("  {:<14} {}", "media type", d.media_type);
+        }
+        RecordBody::Allergy(a) => {
+            println!("  {:<14} {}", "substance", a.substance);
+            opt("reaction", a.reaction.as_ref());
+            opt(
+                "severity",
+                a.severity.map(|s| format!("{s:?}").to_lowercase()),
+            );
+        }
+        RecordBody::Condition(c) => {
+            println!("  {:<14} {}", "condition", c.name);
+            println!(
+                "  {:<14} {}",
+                "status",
+                format!("{:?}", c.status).to_lowercase()
+            );
+            opt("since", c.onset);
+            opt("notes", c.notes.as_ref());
+        }
+        RecordBody::Immunisation(i) => {
+            println!("  {:<14} {}", "vaccine", i.vaccine);
+            opt("dose", i.dose.as_ref());
+            opt("lot", i.lot.as_ref());
+        }
+    }
+    for a in &r.attachments {
+        println!(
+            "  attachment     {} {} ({} bytes)  id {}",
+            a.file_name, a.media_type, a.size, a.id
+        );
+    }
+}
+
+fn trend_arrow(latest: &LabValue, previous: Option<&LabValue>) -> &'static str {
+    match (latest, previous) {
+        (LabValue::Numeric(now), Some(LabValue::Numeric(before))) if now > before => "↑",
+        (LabValue::Numeric(now), Some(LabValue::Numeric(before))) if now < before => "↓",
+        (LabValue::Numeric(_), Some(LabValue::Numeric(_))) => "=",
+        _ => " ",
+    }
+}
+
+fn marker(p: &Provenance) -> &'static str {
+    match p {
+        Provenance::Practitioner { verified: true, .. } => " [signed, verified]",
+        Provenance::Practitioner {
+            verified: false, ..
+        } => " [NOT verified]",
+        _ => "",
+    }
+}
+
+pub fn summary(s: &PatientSummary) {
+    let p = &s.profile;
+    let blood = p
+        .blood_group
+        .map(|b| format!(", blood group {b}"))
+        .unwrap_or_default();
+    println!(
+        "{} — born {} ({} years){blood}",
+        p.display_name,
+        p.birth_date,
+        p.age_on(s.as_of)
+    );
+    if let Some(c) = &p.emergency_contact {
+        println!("Emergency contact: {} {}", c.name, c.phone);
+    }
+    println!("Summary as of {}", s.as_of);
+
+    println!("\nALLERGIES");
+    if s.allergies.is_empty() {
+        println!("  none recorded");
+    }
+    for a in &s.allergies {
+        let sev = a
+            .item
+            .severity
+            .map(|s| format!(" ({s:?})").to_lowercase())
+            .unwrap_or_default();
+        let reaction = a
+            .item
+            .reaction
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        println!(
+            "  {}{sev}{reaction}{}",
+            a.item.substance,
+            marker(&a.provenance)
+        );
+    }
+
+    println!("\nCONDITIONS");
+    if s.conditions.is_empty() {
+        println!("  none recorded");
+    }
+    for c in &s.conditions {
+        let since = c
+            .item
+            .onset
+            .map(|d| format!(" (since {d})"))
+            .unwrap_or_default();
+        println!("  {}{since}{}", c.item.name, marker(&c.provenance));
+    }
+
+    println!("\nCURRENT MEDICATIONS");
+    if s.current_medications.is_empty() {
+        println!("  none");
+    }
+    for m in &s.current_medications {
+        let med = &m.medication;
+        println!(
+            "  {:<34} {:<40} {} {}, until {}{}",
+            format!("{} {}", med.name, med.strength.as_deref().unwrap_or("")),
+            med.instructions,
+            m.prescriber,
+            m.prescribed_on,
+            m.ends_on,
+            marker(&m.provenance)
+        );
+    }
+
+    println!("\nLATEST LABS");
+    if s.lab_trends.is_empty() {
+        println!("  none");
+    }
+    for t in &s.lab_trends {
+        let unit = t.latest.unit.as_deref().unwrap_or("");
+        let flag = if t.latest.abnormal { " *" } else { "  " };
+        let previous = t
+            .previous_point()
+            .map(|p| {
+                format!(
+                    "was {} {} on {}",
+                    p.value,
+                    p.unit.as_deref().unwrap_or(""),
+                    p.date
+                )
+            })
+            .unwrap_or_else(|| "first result".into());
+        let arrow = trend_arrow(&t.latest.value, t.previous_point().map(|p| &p.value));
+        println!(
+            "  {:<28} {:>8} {:<12}{flag} {arrow} {}  {previous}{}",
+            t.analyte,
+            t.latest.value.to_string(),
+            unit,
+            t.latest.date,
+            marker(&t.latest.provenance)
+        );
+    }
+
+    println!("\nLATEST LETTERS");
+    if s.latest_letters.is_empty() {
+        println!("  none");
+    }
+    for l in &s.latest_letters {
+        let specialty = l
+            .item
+            .specialty
+            .as_ref()
+            .map(|s| format!(", {s}"))
+            .unwrap_or_default();
+        println!(
+            "  {} {}{specialty}: {}{}",
+            l.date,
+            l.item.author,
+            l.item.subject,
+            marker(&l.provenance)
+        );
+    }
+}
+
+pub fn audit_log(events: &[AuditEvent]) {
+    for e in events {
+        let line = serde_json::to_value(&e.action)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        if k == "action" {
+                            v.as_str().unwrap_or("").to_owned()
+                        } else {
+                            format!(
+                                "{k}={}",
+                                v.as_str().map(str::to_owned).unwrap_or(v.to_string())
+                            )
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        println!("{}  {line}", e.at.format("%Y-%m-%d %H:%M:%S UTC"));
+    }
+}

@@ -1,0 +1,406 @@
+//! The `carnet` program, run as a separate process each time, as a person or a script would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASS: &str = "une phrase de passe assez longue";
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.dir.path().join("family.carnet")
+    }
+
+    fn carnet(&self, args: &[&str], passphrase: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_carnet"));
+        cmd.arg("--vault")
+            .arg(self.vault())
+            .args(args)
+            .env_remove("CARNET_PASSPHRASE")
+            .env_remove("CARNET_VAULT");
+        cmd.env_remove("CARNET_NEW_PASSPHRASE")
+            .env_remove("CARNET_RECOVERY_KEY");
+        if let Some(p) = passphrase {
+            cmd.env("CARNET_PASSPHRASE", p);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.carnet(args, Some(PASS));
+        assert!(
+            out.status.success(),
+            "carnet {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn init(&self) -> String {
+        let v = self.json(&["init"]);
+        v["recovery_key"].as_str().unwrap().to_owned()
+    }
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_record_added_in_one_process_is_read_in_another() {
+    let run = Run::new();
+    let recovery = run.init();
+    assert_eq!(recovery.len(), 39);
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+        "--blood-group",
+        "A+",
+    ]);
+    run.ok(&[
+        "add",
+        "prescription",
+        "--prescriber",
+        "Dr Anne Leroy",
+        "--drug",
+        "Metformine",
+        "--strength",
+        "1000 mg",
+        "--instructions",
+        "1 cp matin et soir",
+        "--days",
+        "90",
+        "--renewals",
+        "3",
+        "--date",
+        "2026-11-01",
+    ]);
+    let list = run.ok(&["list"]);
+    assert!(list.contains("Metformine"), "{list}");
+    let summary = run.json(&["summary", "--as-of", "2026-11-28"]);
+    assert_eq!(
+        summary["current_medications"][0]["medication"]["name"],
+        "Metformine"
+    );
+    assert_eq!(summary["profile"]["blood_group"], "A+");
+}
+
+#[test]
+fn every_example_file_is_accepted() {
+    let run = Run::new();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    for (kind, file) in [
+        ("prescription", "prescription.json"),
+        ("lab", "lab_report.json"),
+        ("letter", "letter.json"),
+        ("allergy", "allergy.json"),
+        ("condition", "condition.json"),
+        ("immunisation", "immunisation.json"),
+        ("document", "document.json"),
+    ] {
+        let record = run.json(&["add", kind, "--file", &example(file)]);
+        assert_eq!(
+            record["provenance"]["source"], "imported_from_file",
+            "{file}"
+        );
+    }
+    let records = run.json(&["list"]);
+    assert_eq!(records.as_array().unwrap().len(), 7);
+    let found = run.json(&["search", "bradycardie"]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["body"]["kind"], "letter");
+}
+
+#[test]
+fn wrong_passphrase_exits_3_and_says_so_in_one_line() {
+    let run = Run::new();
+    run.init();
+    let out = run.carnet(&["list"], Some("not the right passphrase"));
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stderr(&out).trim(), "carnet: error: wrong passphrase");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn passwd_changes_the_passphrase_and_the_recovery_key_still_opens() {
+    let run = Run::new();
+    let recovery = run.init();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carnet"));
+    let out = cmd
+        .arg("--vault")
+        .arg(run.vault())
+        .arg("passwd")
+        .env("CARNET_PASSPHRASE", PASS)
+        .env("CARNET_NEW_PASSPHRASE", "the new passphrase")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(run.carnet(&["list"], Some(PASS)).status.code(), Some(3));
+    assert!(
+        run.carnet(&["list"], Some("the new passphrase"))
+            .status
+            .success()
+    );
+    // Forgot it: reset through the recovery key.
+    let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .arg("--vault")
+        .arg(run.vault())
+        .args(["passwd", "--recovery"])
+        .env("CARNET_RECOVERY_KEY", recovery.to_lowercase())
+        .env("CARNET_NEW_PASSPHRASE", "third passphrase here")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        run.carnet(&["list"], Some("third passphrase here"))
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn bad_input_gives_a_one_line_error_without_echoing_content() {
+    let run = Run::new();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    let bad = run.dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"kind": "prescription", "prescriber": {"name": "Dr Secretname"}, "date": "2026-13-45", "medications": []}"#).unwrap();
+    let out = run.carnet(
+        &["add", "prescription", "--file", bad.to_str().unwrap()],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("does not match the record format"), "{err}");
+    assert!(!err.contains("Secretname"));
+
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = run.carnet(
+        &["add", "allergy", "--file", bad.to_str().unwrap()],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("is not valid JSON"));
+
+    let out = run.carnet(
+        &["add", "letter", "--file", &example("allergy.json")],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains("holds a allergy, not a letter")
+            || stderr(&out).contains("not a letter")
+    );
+
+    let out = run.carnet(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "X",
+            "--birth-date",
+            "2000-01-01",
+            "--ins",
+            "255081416802539",
+        ],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("INS control key"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let out = run.carnet(&["show", "ffffffff"], Some(PASS));
+    assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn missing_and_newer_vaults_have_their_exit_codes() {
+    let run = Run::new();
+    let out = run.carnet(&["list"], Some(PASS));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("no vault at"));
+    run.init();
+    rusqlite::Connection::open(run.vault())
+        .unwrap()
+        .pragma_update(None, "user_version", 42)
+        .unwrap();
+    let out = run.carnet(&["list"], Some(PASS));
+    assert_eq!(out.status.code(), Some(7));
+    assert!(stderr(&out).contains("newer version of Carnet"));
+}
+
+#[test]
+fn attach_and_extract_round_trip() {
+    let run = Run::new();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    let scan = run.dir.path().join("irm.pdf");
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&scan, &content).unwrap();
+    let record = run.json(&[
+        "add",
+        "document",
+        "--title",
+        "IRM lombaire",
+        "--date",
+        "2026-07-07",
+        "--attach",
+        scan.to_str().unwrap(),
+    ]);
+    let attachment = record["attachments"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(record["attachments"][0]["media_type"], "application/pdf");
+    let out = run.dir.path().join("copy.pdf");
+    run.ok(&["extract", &attachment, "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), content);
+    // Refuses to overwrite.
+    assert_eq!(
+        run.carnet(
+            &["extract", &attachment, "--out", out.to_str().unwrap()],
+            Some(PASS)
+        )
+        .status
+        .code(),
+        Some(5)
+    );
+}
+
+#[test]
+fn demo_builds_the_family_and_prints_the_adult_summary() {
+    let run = Run::new();
+    let dir = run.dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(["demo", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "CURRENT MEDICATIONS",
+        "Bisoprolol 2,5 mg",
+        "Hémoglobine glyquée",
+        "was 7.4 %",
+        "cardiologie",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("Bisoprolol 5 mg"),
+        "the cardiologist's dose change must win"
+    );
+
+    let summary = |profile: &str| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+            .arg("--vault")
+            .arg(dir.join("demo.carnet"))
+            .args(["--json", "summary", "--profile", profile])
+            .env("CARNET_PASSPHRASE", "demo: not a real passphrase")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let adult = summary("Camille Martin");
+    let meds = adult["current_medications"].as_array().unwrap().len();
+    assert!(
+        (4..=6).contains(&meds),
+        "adult has {meds} current medications"
+    );
+    let analytes: Vec<_> = adult["lab_trends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["analyte"].as_str().unwrap().to_owned())
+        .collect();
+    for a in ["HbA1c", "Créatinine", "DFG", "Potassium", "LDL"] {
+        assert!(
+            analytes.iter().any(|x| x.contains(a)),
+            "{a} missing from {analytes:?}"
+        );
+    }
+    assert!(
+        adult["lab_trends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["previous"].as_array().unwrap().len() == 2)
+    );
+    let child = summary("Léa Martin");
+    assert_eq!(child["allergies"][0]["item"]["substance"], "Arachide");
+    let parent = summary("jean martin");
+    assert!(parent["current_medications"].as_array().unwrap().len() >= 8);
+
+    // A second demo into the same place is refused rather than overwriting.
+    let again = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(["demo", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(5));
+}
+
+#[test]
+fn no_passphrase_and_no_terminal_is_a_usage_error_not_a_hang() {
+    let run = Run::new();
+    run.init();
+    let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .arg("--vault")
+        .arg(run.vault())
+        .arg("list")
+        .env_remove("CARNET_PASSPHRASE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CARNET_PASSPHRASE"));
+}
