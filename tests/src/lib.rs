@@ -167,3 +167,23 @@ pub fn vault_files(path: &Path) -> Vec<PathBuf> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Asserts a file still holds exactly `before`, reporting the first differing offset rather
+/// than dumping the (encrypted) bytes.
+#[track_caller]
+pub fn assert_unchanged(path: &Path, before: &[u8]) {
+    let now = std::fs::read(path).unwrap();
+    if now != before {
+        let first = now
+            .iter()
+            .zip(before)
+            .position(|(a, b)| a != b)
+            .unwrap_or(now.len().min(before.len()));
+        panic!(
+            "{} changed: {} bytes now, {} before, first difference at offset {first}",
+            path.display(),
+            now.len(),
+            before.len()
+        );
+    }
+}

@@ -75,7 +75,7 @@ fn a_wrong_passphrase_does_not_migrate_the_fixture() {
         )
         .is_err()
     );
-    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_unchanged(&path, &before);
 }
 
 /// Writes the fixture. Run once, by hand, when the fixture was made:

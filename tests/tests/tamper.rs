@@ -183,7 +183,7 @@ fn a_newer_schema_version_is_refused_without_touching_the_file() {
         "{err:?}"
     );
     assert!(err.to_string().contains("newer version"));
-    assert_eq!(std::fs::read(&t.path).unwrap(), before);
+    assert_unchanged(&t.path, &before);
 }
 
 #[test]

@@ -44,7 +44,7 @@ fn wrong_passphrase_is_typed_and_leaves_the_file_byte_identical() {
         Vault::unlock_with_passphrase(&t.path, &Passphrase::new("not the passphrase"), &options())
             .unwrap_err();
     assert!(matches!(err, VaultError::WrongPassphrase), "{err:?}");
-    assert_eq!(std::fs::read(&t.path).unwrap(), before);
+    assert_unchanged(&t.path, &before);
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn recovery_key_unlocks_and_a_wrong_or_mistyped_one_does_not() {
     let other = RecoveryKey::random();
     let err = Vault::unlock_with_recovery_key(&t.path, &other, &options()).unwrap_err();
     assert!(matches!(err, VaultError::WrongRecoveryKey), "{err:?}");
-    assert_eq!(std::fs::read(&t.path).unwrap(), before);
+    assert_unchanged(&t.path, &before);
 
     let mut typo: Vec<char> = text.chars().collect();
     typo[5] = if typo[5] == '7' { '8' } else { '7' };
@@ -175,7 +175,7 @@ fn a_file_that_is_not_a_vault_is_refused_and_kept() {
     let before = std::fs::read(&path).unwrap();
     let err = Vault::unlock_with_passphrase(&path, &passphrase(), &options()).unwrap_err();
     assert!(matches!(err, VaultError::NotAVault), "{err:?}");
-    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_unchanged(&path, &before);
 
     // Another application's SQLite database.
     let other = dir.path().join("other.sqlite");
@@ -212,11 +212,31 @@ fn a_damaged_vault_gives_a_typed_error_and_is_never_deleted() {
         ),
         "{err:?}"
     );
-    assert_eq!(
-        std::fs::read(&t.path).unwrap(),
-        bytes,
-        "the damaged file is kept as it was"
+    assert!(
+        std::fs::read(&t.path).unwrap() == bytes,
+        "the damaged file must be kept as it was"
     );
+}
+
+#[test]
+fn one_damaged_record_leaves_the_others_readable() {
+    let t = TestVault::new();
+    let p = t.vault().add_profile(adult()).unwrap();
+    let ids = t.vault().add_records(generated_records(p.id, 20)).unwrap();
+    t.raw()
+        .execute(
+            "UPDATE records SET body = zeroblob(length(body)) WHERE id = ?1",
+            [ids[3].as_bytes()],
+        )
+        .unwrap();
+    let err = t.vault().record(&ids[3]).unwrap_err();
+    assert!(
+        matches!(err, VaultError::Integrity { what: "record" }),
+        "{err:?}"
+    );
+    for id in ids.iter().filter(|id| **id != ids[3]) {
+        assert!(t.vault().record(id).is_ok());
+    }
 }
 
 #[test]

@@ -49,10 +49,13 @@ impl RowCipher {
         what: &'static str,
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         envelope::open(&self.key, &self.ad(table, row), sealed).map_err(|e| match e {
-            crate::crypto::CryptoError::UnsupportedVersion(v) => VaultError::NewerVersion {
-                found: u32::from(v),
-                supported: 1,
-            },
+            // A later envelope version means a newer Carnet wrote the row; anything else is damage.
+            crate::crypto::CryptoError::UnsupportedVersion(v) if v > envelope::SEALED_V1 => {
+                VaultError::NewerVersion {
+                    found: u32::from(v),
+                    supported: u32::from(envelope::SEALED_V1),
+                }
+            }
             _ => VaultError::Integrity { what },
         })
     }

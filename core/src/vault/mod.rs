@@ -158,6 +158,7 @@ impl LockedVault {
             Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => {}
             _ => return Err(wrong_key),
         }
+        schema::check_structure(&self.conn)?;
         let mut conn = self.conn;
         // A vault copied from elsewhere (or written by schema 1) may not be in WAL mode yet.
         conn.pragma_update(None, "journal_mode", "WAL")?;

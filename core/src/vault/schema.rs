@@ -138,6 +138,36 @@ pub fn check_format(conn: &Connection) -> Result<u32, VaultError> {
     Ok(version)
 }
 
+/// Tables whose structure is checked at every unlock, before anything is written. The bulk of
+/// the file (attachment chunks) is not: it is verified chunk by chunk when read.
+const CHECKED_AT_UNLOCK: &[&str] = &["meta", "key_slots", "profiles", "records", "attachments"];
+
+/// SQLite's structural check of the small tables, so that a damaged vault is reported before
+/// the unlock writes to it (SQLite writing into a damaged b-tree could lose more).
+pub fn check_structure(conn: &Connection) -> Result<(), VaultError> {
+    let present: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")?;
+        stmt.query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for table in CHECKED_AT_UNLOCK
+        .iter()
+        .chain(["audit_events"].iter())
+        .filter(|t| present.iter().any(|p| p == *t))
+    {
+        let verdict: String =
+            conn.query_row(&format!("PRAGMA quick_check({table})"), [], |row| {
+                row.get(0)
+            })?;
+        if verdict != "ok" {
+            return Err(VaultError::Corrupt(format!(
+                "table {table} fails SQLite's check"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Brings the schema from its stored version up to `target`, one transaction per step.
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), VaultError> {
     let mut version = user_version(conn)?;
