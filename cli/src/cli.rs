@@ -1,7 +1,8 @@
 //! Command-line arguments and what each command does.
 
-use crate::{CliError, add, demo, output, secrets};
+use crate::{CliError, add, demo, exchange, output, secrets};
 use carnet_core::model::{BloodGroup, EmergencyContact, Ins, NewProfile, RecordKind, Relationship};
+use carnet_core::share::printable::Lang;
 use carnet_core::{Vault, VaultOptions};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -15,14 +16,16 @@ Exit codes:
   3  wrong passphrase or recovery key
   4  vault, profile, record or attachment not found
   5  invalid input
-  6  integrity failure or damaged vault (the file is never modified)
-  7  vault written by a newer version of Carnet
+  6  integrity failure or damaged vault (the file is never modified), tampered share
+  7  vault or code written by a newer version of Carnet
+  8  share or doctor's hello expired
 
 Environment:
   CARNET_PASSPHRASE      the vault passphrase, for scripts (otherwise prompted)
   CARNET_NEW_PASSPHRASE  the new passphrase for `init` and `passwd`, for scripts
   CARNET_RECOVERY_KEY    the recovery key for `passwd --recovery`, for scripts
-  CARNET_VAULT           the vault file (as --vault)";
+  CARNET_VAULT           the vault file (as --vault)
+  CARNET_DOCTOR_STATE    where the doctor's device keeps its hello sessions (as --state)";
 
 /// Carnet: your own encrypted copy of your family's prescriptions, lab results and letters.
 #[derive(Debug, Parser)]
@@ -96,12 +99,105 @@ enum Command {
     },
     /// Show the vault's audit log: unlocks and changes.
     Log,
+    /// Doctor side: show a hello code, so a patient can seal a share to this device.
+    #[command(subcommand)]
+    Doctor(DoctorCommand),
+    /// Doctor side: read a share from QR images or scanned texts, and print it.
+    Receive {
+        /// PNG images of the code or of its frames.
+        files: Vec<PathBuf>,
+        /// Scanned texts (repeat for frames).
+        #[arg(long = "text")]
+        texts: Vec<String>,
+        /// Also write the printable page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Labels of the printable page: fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: Lang,
+        /// Where the hello sessions are kept [default: the user's data directory, carnet/doctor].
+        #[arg(long, env = "CARNET_DOCTOR_STATE")]
+        state: Option<PathBuf>,
+    },
+    /// Patient side: show a consultation pack as a QR code for a doctor.
+    Share(ShareCommand),
+    /// Patient side: a small plain-text QR code for a lock screen or a wallet card.
+    EmergencyCard {
+        #[arg(long)]
+        profile: Option<String>,
+        /// PNG or SVG file to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Create a demo vault with a realistic family and print the adult's summary.
     Demo {
         /// Where to create the demo vault [default: a new temporary directory].
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum DoctorCommand {
+    /// Make a hello: a fresh session key, kept in the local state, shown as a QR code.
+    Hello {
+        /// PNG or SVG file to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How long the hello stays valid, in minutes.
+        #[arg(long, default_value_t = 15)]
+        minutes: u64,
+        /// Also draw the code in the terminal.
+        #[arg(long)]
+        terminal: bool,
+        #[arg(long, env = "CARNET_DOCTOR_STATE")]
+        state: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ShareCommand {
+    #[arg(long)]
+    profile: Option<String>,
+    /// The doctor's hello, as an image.
+    #[arg(long = "for", conflicts_with = "for_text")]
+    for_image: Option<PathBuf>,
+    /// The doctor's hello, as scanned text.
+    #[arg(long)]
+    for_text: Option<String>,
+    /// No hello: the key travels in the code, so ANYONE who scans it can read it.
+    #[arg(long, conflicts_with_all = ["for_image", "for_text"])]
+    open: bool,
+    /// How long the share stays valid: 30m, 2h, 1d.
+    #[arg(long, default_value = "30m", value_parser = crate::exchange::parse_duration)]
+    expires: u64,
+    /// PNG or SVG file for a single code.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Directory for the frames of a large share (PNG files and frames.txt).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+    /// Draw the code in the terminal.
+    #[arg(long)]
+    terminal: bool,
+    /// Leave an item out (its key is shown by --preview). Repeatable.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Put in an item that is out by default (identity:ins, identity:emergency_contact).
+    #[arg(long)]
+    include: Vec<String>,
+    /// Mark items dated on or after this day as new.
+    #[arg(long)]
+    since: Option<NaiveDate>,
+    /// How many of the latest letters to include.
+    #[arg(long)]
+    letters: Option<usize>,
+    /// Include the letters' full text (usually makes an animated multi-frame share).
+    #[arg(long)]
+    letter_text: bool,
+    /// Show what would be shared, and share nothing.
+    #[arg(long)]
+    preview: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +250,34 @@ pub fn run() -> Result<(), CliError> {
     let json = cli.json;
     match cli.command {
         Command::Demo { out } => demo::run(out, json),
+        Command::Doctor(DoctorCommand::Hello {
+            out,
+            minutes,
+            terminal,
+            state,
+        }) => exchange::doctor_hello(
+            &exchange::doctor_state(state)?,
+            minutes,
+            out.as_deref(),
+            terminal,
+            json,
+        ),
+        Command::Receive {
+            files,
+            texts,
+            html,
+            lang,
+            state,
+        } => exchange::receive(
+            exchange::ReceiveArgs {
+                files,
+                texts,
+                html,
+                lang,
+                state: exchange::doctor_state(state)?,
+            },
+            json,
+        ),
         Command::Init => init(&vault_path(cli.vault)?, json),
         command => {
             let path = vault_path(cli.vault)?;
@@ -248,7 +372,40 @@ fn profile_arg(
 
 fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliError> {
     match command {
-        Command::Init | Command::Demo { .. } => Err(CliError::other("unreachable command")),
+        Command::Init | Command::Demo { .. } | Command::Doctor(_) | Command::Receive { .. } => {
+            Err(CliError::other("unreachable command"))
+        }
+        Command::Share(args) => {
+            let profile = profile_arg(vault, args.profile.as_deref())?;
+            let hello = exchange::read_hello(args.for_image.as_deref(), args.for_text.as_deref())?;
+            let selection = carnet_core::share::Selection {
+                excluded: args.exclude.into_iter().collect(),
+                included: args.include.into_iter().collect(),
+                changes_since: args.since,
+                letters: args.letters,
+                lab_history: None,
+                letter_text: args.letter_text,
+            };
+            exchange::share(
+                vault,
+                exchange::ShareArgs {
+                    profile: profile.id,
+                    hello,
+                    open: args.open,
+                    lifetime: args.expires,
+                    out: args.out,
+                    frames: args.frames,
+                    terminal: args.terminal,
+                    selection,
+                    preview: args.preview,
+                },
+                json,
+            )
+        }
+        Command::EmergencyCard { profile, out } => {
+            let profile = profile_arg(vault, profile.as_deref())?;
+            exchange::emergency_card(vault, &profile.id, out.as_deref(), json)
+        }
         Command::Profile(ProfileCommand::Add {
             name,
             birth_date,

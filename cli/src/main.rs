@@ -6,11 +6,13 @@
 //! Exit codes (also in `carnet --help`):
 //! 0 success; 1 other error; 2 usage error; 3 wrong passphrase or recovery key;
 //! 4 vault, profile, record or attachment not found; 5 invalid input;
-//! 6 integrity failure or damaged vault; 7 vault written by a newer Carnet.
+//! 6 integrity failure or damaged vault; 7 vault or code written by a newer Carnet;
+//! 8 share or hello expired.
 
 mod add;
 mod cli;
 mod demo;
+mod exchange;
 mod output;
 mod secrets;
 
@@ -41,6 +43,13 @@ impl CliError {
         Self {
             message: message.into(),
             code: 1,
+        }
+    }
+    /// Names the file the error is about.
+    pub fn context(self, path: &std::path::Path) -> Self {
+        Self {
+            message: format!("{}: {}", path.display(), self.message),
+            code: self.code,
         }
     }
 }

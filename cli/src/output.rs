@@ -346,3 +346,152 @@ pub fn audit_log(events: &[AuditEvent]) {
         println!("{}  {line}", e.at.format("%Y-%m-%d %H:%M:%S UTC"));
     }
 }
+
+pub fn preview(items: &[carnet_core::share::ShareItem]) {
+    println!("What this share would contain (exclude an item with --exclude KEY):");
+    let mut section = None;
+    for item in items {
+        if section != Some(item.section) {
+            section = Some(item.section);
+            println!("\n{:?}", item.section);
+        }
+        let mark = if item.included { "[x]" } else { "[ ]" };
+        println!("  {mark} {:<40} {}", item.label, item.key);
+    }
+}
+
+fn age(date: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    let days = today.signed_duration_since(date).num_days();
+    match days {
+        i64::MIN..=0 => "today".into(),
+        1..=60 => format!("{days} days ago"),
+        _ => format!("{} months ago", days / 30),
+    }
+}
+
+fn source(s: carnet_core::share::pack::Source) -> &'static str {
+    use carnet_core::share::pack::Source;
+    match s {
+        Source::Patient => "entered by patient",
+        Source::File => "imported from file",
+        Source::PractitionerVerified => "signed by practitioner, verified",
+        Source::PractitionerUnverified => "from practitioner, NOT verified",
+    }
+}
+
+/// A share as the doctor reads it in a terminal: allergies first, every item with its age and
+/// source.
+pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDate) {
+    use carnet_core::share::ShareMode;
+    let pack = &share.pack;
+    let p = &pack.patient;
+    let birth = p.birth_date.to_date();
+    println!(
+        "{} — born {} ({} years)",
+        p.name,
+        birth,
+        today.years_since(birth).unwrap_or(0)
+    );
+    if let Some(b) = &p.blood_group {
+        println!("Blood group {b}");
+    }
+    if let Some(c) = &p.emergency_contact {
+        println!("Emergency contact: {c}");
+    }
+    match &share.mode {
+        ShareMode::ToHello { fingerprint } => println!("Sealed for this device ({fingerprint})"),
+        ShareMode::Open => println!("Open share"),
+    }
+    println!("Summary as of {}", pack.as_of.to_date());
+    println!("\nALLERGIES");
+    if pack.allergies.is_empty() {
+        println!("  none recorded");
+    }
+    for a in &pack.allergies {
+        let severe = if a.severity == Some(3) {
+            " (SEVERE)"
+        } else {
+            ""
+        };
+        let reaction = a
+            .reaction
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        println!(
+            "  {}{severe}{reaction}  [{}]",
+            a.substance,
+            source(a.source)
+        );
+    }
+    println!("\nCONDITIONS");
+    for c in &pack.conditions {
+        println!("  {}  [{}]", c.name, source(c.source));
+    }
+    println!("\nCURRENT MEDICATIONS");
+    for m in &pack.medications {
+        let d = m.prescribed_on.to_date();
+        println!(
+            "  {} {} — {} — {}, {} ({})  [{}]",
+            m.name,
+            m.strength.as_deref().unwrap_or(""),
+            m.instructions,
+            m.prescriber,
+            d,
+            age(d, today),
+            source(m.source)
+        );
+    }
+    println!("\nLATEST LABS");
+    for l in &pack.labs {
+        let unit = l.unit.as_deref().unwrap_or("");
+        let d = l.latest.date.to_date();
+        let flag = if l.latest.abnormal { " *" } else { "" };
+        let old = if today.signed_duration_since(d).num_days() > 365 {
+            " OLD"
+        } else {
+            ""
+        };
+        let previous = l
+            .previous
+            .first()
+            .map(|p| format!("; was {} {unit} on {}", p.value, p.date.to_date()))
+            .unwrap_or_default();
+        println!(
+            "  {:<28} {} {unit}{flag} on {d} ({}){old}{previous}  [{}]",
+            l.analyte,
+            l.latest.value,
+            age(d, today),
+            source(l.source)
+        );
+    }
+    println!("\nLETTERS");
+    for l in &pack.letters {
+        let d = l.date.to_date();
+        println!(
+            "  {} {} ({}): {}  [{}]",
+            d,
+            l.author,
+            age(d, today),
+            l.subject,
+            source(l.source)
+        );
+        match &l.body {
+            Some(body) => body.lines().for_each(|line| println!("      {line}")),
+            None => println!(
+                "      (full text not included; the patient can share it with --letter-text)"
+            ),
+        }
+    }
+}
+
+pub fn emergency(card: &carnet_core::share::emergency::VerifiedCard) {
+    for line in &card.lines {
+        println!("{line}");
+    }
+    println!();
+    println!(
+        "Check line matches. Card made on {} ({} days ago).",
+        card.made_on, card.age_days
+    );
+}

@@ -7,12 +7,16 @@
 //! - [`crypto`]: keys, the sealed-field envelope, key derivation, key slots, streamed
 //!   encryption of attachments. Compositions of audited RustCrypto primitives only.
 //! - [`vault`]: the encrypted store on SQLite, with its schema, migrations and audit log.
+//! - [`share`]: the consultation pack by QR code: sealed to a doctor's hello or open, single
+//!   or multi-frame, the reader, the printable page and the emergency card.
 //!
-//! Data flows one way: `model` <- `crypto` <- `vault`.
+//! Data flows one way: `model` <- `crypto` <- `vault` <- `share` (the share module reads the
+//! summary from the vault and logs what it shared).
 #![forbid(unsafe_code)]
 
 pub mod crypto;
 pub mod model;
+pub mod share;
 pub mod vault;
 
 pub use vault::{Vault, VaultError, VaultOptions};

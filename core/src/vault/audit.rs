@@ -45,6 +45,14 @@ pub enum AuditAction {
         attachment_id: AttachmentId,
         record_id: RecordId,
     },
+    /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
+    /// fingerprint; `None` for an open share), valid until when (Unix seconds).
+    Shared {
+        profile_id: ProfileId,
+        items: Vec<String>,
+        recipient: Option<String>,
+        expires_at: u64,
+    },
 }
 
 /// One entry of the log.

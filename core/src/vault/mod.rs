@@ -396,6 +396,11 @@ impl Vault {
         })
     }
 
+    /// Adds an event to the audit log (the share module logs what it shared).
+    pub fn log(&self, action: AuditAction) -> Result<(), VaultError> {
+        self.write(|tx, cipher| audit::append(tx, cipher, action))
+    }
+
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEvent>, VaultError> {
         self.read(audit::read_all)

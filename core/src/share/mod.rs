@@ -1,0 +1,154 @@
+//! Sharing with any doctor by QR code, offline.
+//!
+//! The patient's side builds a consultation pack from the vault's summary ([`pack`]),
+//! compresses it ([`compress`]), seals it to the doctor's hello or as an open share
+//! ([`seal`], [`hello`]), and encodes it as QR text ([`text`]), in one code or as animated
+//! frames ([`frames`]), drawn by [`render`]. The doctor's side reads it back ([`reader`]) and
+//! prints it ([`printable`]). The emergency card ([`emergency`]) is plain text, for any camera.
+//!
+//! [`share_profile`] is the one entry point for the patient's app and the CLI: it builds,
+//! seals, encodes and logs a share in the vault's audit log.
+
+pub mod compress;
+pub mod emergency;
+mod error;
+pub mod frames;
+pub mod hello;
+pub mod pack;
+pub mod printable;
+pub mod reader;
+pub mod render;
+pub mod seal;
+pub mod text;
+
+pub use error::ShareError;
+pub use hello::{DoctorSession, Hello};
+pub use pack::{ConsultationPack, ItemKey, Section, Selection, ShareItem};
+pub use reader::{ReadProgress, ReaderSession};
+pub use render::QrMatrix;
+pub use seal::{OpenedShare, ShareMode};
+
+use crate::model::{PatientSummary, ProfileId};
+use crate::vault::{AuditAction, Vault, VaultError};
+use chrono::NaiveDate;
+
+/// A share that fits a single code up to this QR version; a larger one is shown as frames
+/// (each at most [`frames::FRAME_MAX_VERSION`]).
+pub const MAX_SINGLE_VERSION: i16 = 25;
+
+/// Default lifetime of a share.
+pub const DEFAULT_SHARE_SECONDS: u64 = 30 * 60;
+
+/// A share ready to show: one QR text, or frames to animate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreparedShare {
+    pub mode: ShareMode,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// One text for a single code, several for an animated sequence.
+    pub codes: Vec<String>,
+    /// The QR version of the single code; `None` when animated.
+    pub version: Option<i16>,
+    /// What went in, for the preview and the audit log.
+    pub items: Vec<ShareItem>,
+    /// Bytes of the sealed share.
+    pub sealed_len: usize,
+}
+
+impl PreparedShare {
+    pub fn is_animated(&self) -> bool {
+        self.codes.len() > 1
+    }
+
+    /// What the app must say before showing an open share.
+    pub fn warning(&self) -> Option<&'static str> {
+        match self.mode {
+            ShareMode::Open => Some("Anyone who scans this code can read it until it expires."),
+            ShareMode::ToHello { .. } => None,
+        }
+    }
+}
+
+/// Seals a summary and encodes it for display. Pure: no vault, no clock.
+pub fn prepare(
+    summary: &PatientSummary,
+    selection: &Selection,
+    recipient: Option<&Hello>,
+    expires_at: u64,
+) -> Result<PreparedShare, ShareError> {
+    let pack = pack::build(summary, selection);
+    let items: Vec<ShareItem> = pack::candidates(summary, selection)
+        .into_iter()
+        .filter(|i| i.included)
+        .collect();
+    let sealed = seal::seal(&pack, recipient, expires_at)?;
+    let mode = match recipient {
+        Some(h) => ShareMode::ToHello {
+            fingerprint: h.fingerprint(),
+        },
+        None => ShareMode::Open,
+    };
+    let single = text::encode(text::CodeKind::Share, &sealed);
+    let (codes, version) = match render::QrMatrix::encode(&single, MAX_SINGLE_VERSION) {
+        Ok(m) => (vec![single], Some(m.version)),
+        Err(_) => (frames::split(&sealed)?, None),
+    };
+    Ok(PreparedShare {
+        mode,
+        expires_at,
+        codes,
+        version,
+        items,
+        sealed_len: sealed.len(),
+    })
+}
+
+/// Why the patient's share could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareFlowError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Share(#[from] ShareError),
+}
+
+/// The patient shares a profile: summary as of `today`, the selection applied, sealed to
+/// `recipient` (or open) for `lifetime` seconds from `now`, and logged in the audit log with
+/// its items and the hello's fingerprint.
+pub fn share_profile(
+    vault: &Vault,
+    profile: &ProfileId,
+    selection: &Selection,
+    recipient: Option<&Hello>,
+    today: NaiveDate,
+    now: u64,
+    lifetime: u64,
+) -> Result<PreparedShare, ShareFlowError> {
+    if let Some(h) = recipient {
+        if now > h.expires_at {
+            return Err(ShareError::HelloExpired.into());
+        }
+    }
+    let summary = vault.summary(profile, today)?;
+    let prepared = prepare(&summary, selection, recipient, now.saturating_add(lifetime))?;
+    vault.log(AuditAction::Shared {
+        profile_id: *profile,
+        items: prepared.items.iter().map(|i| i.key.clone()).collect(),
+        recipient: match &prepared.mode {
+            ShareMode::ToHello { fingerprint } => Some(fingerprint.clone()),
+            ShareMode::Open => None,
+        },
+        expires_at: prepared.expires_at,
+    })?;
+    Ok(prepared)
+}
+
+/// The emergency card text for a profile as of `today`.
+pub fn emergency_card(
+    vault: &Vault,
+    profile: &ProfileId,
+    today: NaiveDate,
+) -> Result<String, ShareFlowError> {
+    let summary = vault.summary(profile, today)?;
+    Ok(emergency::card_text(&summary)?)
+}
