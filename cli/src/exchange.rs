@@ -64,6 +64,11 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     Ok(seconds)
 }
 
+/// Encodes `text` (at most `max_version`) and writes it as PNG or SVG, by the extension.
+pub fn write_code_file(text: &str, max_version: i16, out: &Path) -> Result<(), CliError> {
+    write_code(&QrMatrix::encode(text, max_version)?, out)
+}
+
 /// Writes a QR code as PNG or SVG, by the file's extension.
 fn write_code(matrix: &QrMatrix, out: &Path) -> Result<(), CliError> {
     let is_svg = out
@@ -160,6 +165,24 @@ fn load_sessions(dir: &Path, now: u64) -> Vec<DoctorSession> {
     sessions
 }
 
+/// A new hello session, kept in `state`.
+pub fn new_doctor_session(state: &Path, lifetime: u64) -> Result<DoctorSession, CliError> {
+    let session = DoctorSession::new(now(), lifetime);
+    save_session(state, &session)?;
+    Ok(session)
+}
+
+/// Reads a share from image files with the sessions kept in `state`.
+pub fn receive_files(state: &Path, files: &[PathBuf]) -> Result<share::OpenedShare, CliError> {
+    let now = now();
+    let mut reader = ReaderSession::new(load_sessions(state, now));
+    for path in files {
+        let bytes = std::fs::read(path)?;
+        reader.push_image(&bytes, now)?;
+    }
+    Ok(reader.into_result()?)
+}
+
 pub fn doctor_hello(
     state: &Path,
     minutes: u64,
@@ -167,8 +190,7 @@ pub fn doctor_hello(
     terminal: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let session = DoctorSession::new(now(), minutes.clamp(1, 24 * 60) * 60);
-    save_session(state, &session)?;
+    let session = new_doctor_session(state, minutes.clamp(1, 24 * 60) * 60)?;
     let hello = session.hello();
     let text = hello.to_text();
     let matrix = QrMatrix::encode(&text, 10)?;

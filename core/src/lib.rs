@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod crypto;
+pub mod demo;
 pub mod model;
 pub mod share;
 pub mod vault;

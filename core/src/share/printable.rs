@@ -294,7 +294,7 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     }
     let _ = write!(
         h,
-        "<p class=\"meta\">{} {} · {} {}</p>",
+        "<p class=\"meta\">{}: {} · {} {}</p>",
         l.title,
         esc(&format!(
             "{} {}",

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond the Rust toolchain, from Debian and PyPI:
+# - zbar-tools (zbarimg) and zxing-cpp (with pillow to load PNGs): two QR decoders not
+#   written here, for the interop tests;
+# - chromium: renders the printable page headless and screenshots it.
+# Idempotent: skips what is already there. Needs root (as CI runs) or sudo.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-test-deps: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import zxingcpp, PIL" >/dev/null 2>&1; then
+  echo "install-test-deps: pip install zxing-cpp pillow"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore zxing-cpp pillow
+fi
