@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test of the workspace.
-# Installs whatever the tests need first (nothing beyond the Rust toolchain yet).
+# Installs what the tests need first (QR decoders and Chromium for the interop tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+./scripts/install-test-deps.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -18,10 +18,17 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("demo.carnet");
     if path.exists() {
-        return Err(CliError::invalid(format!("{} already exists; choose another --out", path.display())));
+        return Err(CliError::invalid(format!(
+            "{} already exists; choose another --out",
+            path.display()
+        )));
     }
     let today = chrono::Local::now().date_naive();
-    let (vault, recovery) = Vault::create(&path, &Passphrase::new(DEMO_PASSPHRASE), &VaultOptions::default())?;
+    let (vault, recovery) = Vault::create(
+        &path,
+        &Passphrase::new(DEMO_PASSPHRASE),
+        &VaultOptions::default(),
+    )?;
     drop(recovery);
     let family = carnet_core::demo::populate(&vault, today)?;
     let summary = vault.summary(&family.adult.id, today)?;
@@ -34,7 +41,8 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let html = dir.join("summary.html");
     let session = exchange::new_doctor_session(&state, 15 * 60)?;
     exchange::write_code_file(&session.hello().to_text(), 10, &hello_png)?;
-    let hello = exchange::read_hello(Some(&hello_png), None)?.ok_or_else(|| CliError::other("no hello"))?;
+    let hello =
+        exchange::read_hello(Some(&hello_png), None)?.ok_or_else(|| CliError::other("no hello"))?;
     let prepared = carnet_core::share::share_profile(
         &vault,
         &family.adult.id,
@@ -44,11 +52,17 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         exchange::now(),
         carnet_core::share::DEFAULT_SHARE_SECONDS,
     )?;
-    let code = prepared.codes.first().ok_or_else(|| CliError::other("empty share"))?;
+    let code = prepared
+        .codes
+        .first()
+        .ok_or_else(|| CliError::other("empty share"))?;
     exchange::write_code_file(code, carnet_core::share::MAX_SINGLE_VERSION, &share_png)?;
     let received = exchange::receive_files(&state, &[share_png.clone()])?;
     let printed = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
-    std::fs::write(&html, carnet_core::share::printable::render(&received, today, &printed, Default::default()))?;
+    std::fs::write(
+        &html,
+        carnet_core::share::printable::render(&received, today, &printed, Default::default()),
+    )?;
 
     if json {
         return output::json(&serde_json::json!({
@@ -57,17 +71,30 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         }));
     }
     println!("Demo vault: {}", path.display());
-    println!("Profiles: {}, {}, {}", family.adult.display_name, family.child.display_name, family.parent.display_name);
-    println!("Explore it with: CARNET_PASSPHRASE='{DEMO_PASSPHRASE}' carnet --vault {} list", path.display());
+    println!(
+        "Profiles: {}, {}, {}",
+        family.adult.display_name, family.child.display_name, family.parent.display_name
+    );
+    println!(
+        "Explore it with: CARNET_PASSPHRASE='{DEMO_PASSPHRASE}' carnet --vault {} list",
+        path.display()
+    );
     println!();
     output::summary(&summary);
     println!();
     println!("The consultation, by QR code:");
-    println!("  1. the doctor's hello ({}):   {}", hello.fingerprint(), hello_png.display());
+    println!(
+        "  1. the doctor's hello ({}):   {}",
+        hello.fingerprint(),
+        hello_png.display()
+    );
     println!(
         "  2. Camille's share, sealed to it ({} items, QR version {}): {}",
         prepared.items.len(),
-        prepared.version.map(|v| v.to_string()).unwrap_or_else(|| "animated".into()),
+        prepared
+            .version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "animated".into()),
         share_png.display()
     );
     println!(

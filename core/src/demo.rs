@@ -451,5 +451,9 @@ pub fn populate(vault: &Vault, today: NaiveDate) -> Result<DemoFamily, VaultErro
     vault.add_records(adult_records(adult.id, today))?;
     vault.add_records(child_records(child.id, today))?;
     vault.add_records(parent_records(parent.id, today))?;
-    Ok(DemoFamily { adult, child, parent })
+    Ok(DemoFamily {
+        adult,
+        child,
+        parent,
+    })
 }

@@ -187,3 +187,70 @@ pub fn assert_unchanged(path: &Path, before: &[u8]) {
         );
     }
 }
+
+/// A vault holding the demo family, dated relative to `today`.
+pub fn demo_vault(today: chrono::NaiveDate) -> (TestVault, carnet_core::demo::DemoFamily) {
+    let t = TestVault::new();
+    let family = carnet_core::demo::populate(t.vault(), today).unwrap();
+    (t, family)
+}
+
+/// A heavy record for one profile: 20 current medications and 30 analytes each measured
+/// twice.
+pub fn heavy_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
+    let day = |ago: u64| today - chrono::Days::new(ago);
+    let meds = (0..20)
+        .map(|i| Medication {
+            name: format!("Médicament numéro {i}"),
+            code: Some(CodedConcept::new(
+                "ATC",
+                format!("C0{}AA0{}", i % 10, i % 7),
+            )),
+            strength: Some(format!("{} mg, comprimé", 5 * (i + 1))),
+            instructions: "1 comprimé le matin".into(),
+            duration: Some(MedicationDuration::Days(90)),
+            renewals: 3,
+            notes: None,
+        })
+        .collect();
+    let mut records = vec![NewRecord::entered(
+        profile,
+        RecordBody::Prescription(Prescription {
+            prescriber: Prescriber {
+                name: "Dr Anne Leroy".into(),
+                specialty: Some("médecine générale".into()),
+                rpps: None,
+            },
+            date: day(30),
+            medications: meds,
+            notes: None,
+        }),
+    )];
+    for (ago, factor) in [(200u64, 1.0f64), (20, 1.1)] {
+        let results = (0..30)
+            .map(|i| LabResult {
+                analyte: format!("Analyse {i}"),
+                loinc: Some(format!("{}-{}", 10_000 + i * 37, i % 10)),
+                value: LabValue::Numeric(
+                    ((f64::from(i) + 1.0) * 1.7 * factor * 10.0).round() / 10.0,
+                ),
+                unit: Some("mmol/L".into()),
+                reference_range: Some(ReferenceRange {
+                    low: Some(1.0),
+                    high: Some(50.0),
+                    text: None,
+                }),
+                abnormal: false,
+            })
+            .collect();
+        records.push(NewRecord::entered(
+            profile,
+            RecordBody::LabReport(LabReport {
+                laboratory: "Laboratoire Bio Centre".into(),
+                collection_date: day(ago),
+                results,
+            }),
+        ));
+    }
+    records
+}

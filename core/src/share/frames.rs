@@ -149,7 +149,11 @@ impl FrameCollector {
             return Err(ShareError::FrameRejected("too short"));
         }
         let (body, c) = frame.split_at(frame.len() - CHECK_LEN);
-        if check(body) != c {
+        // Fuzzing builds (cargo-fuzz sets `--cfg fuzzing`) skip the check so the fuzzer reaches
+        // the decoder behind it.
+        #[allow(unexpected_cfgs)]
+        let checked = check(body) == c || cfg!(fuzzing);
+        if !checked {
             return Err(ShareError::FrameRejected(
                 "check mismatch (misread or damaged)",
             ));
