@@ -57,7 +57,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         .first()
         .ok_or_else(|| CliError::other("empty share"))?;
     exchange::write_code_file(code, carnet_core::share::MAX_SINGLE_VERSION, &share_png)?;
-    let received = exchange::receive_files(&state, &[share_png.clone()])?;
+    let received = exchange::receive_files(&state, std::slice::from_ref(&share_png))?;
     let printed = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
     std::fs::write(
         &html,

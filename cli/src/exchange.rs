@@ -410,11 +410,7 @@ pub fn share(vault: &Vault, args: ShareArgs, json: bool) -> Result<(), CliError>
                 ),
             }
             if args.terminal {
-                if let Some(code) = prepared.codes.first().filter(|_| !prepared.is_animated()) {
-                    if let Ok(m) = QrMatrix::encode(code, share::MAX_SINGLE_VERSION) {
-                        print!("{}", m.to_terminal());
-                    }
-                }
+                show_in_terminal(&prepared.codes);
             }
             for path in &written {
                 println!("Wrote {}", path.display());
@@ -426,6 +422,33 @@ pub fn share(vault: &Vault, args: ShareArgs, json: bool) -> Result<(), CliError>
             }
         },
     )
+}
+
+/// Draws the code in the terminal; frames are animated, three times round, five a second.
+fn show_in_terminal(codes: &[String]) {
+    let matrices: Vec<QrMatrix> = codes
+        .iter()
+        .filter_map(|c| QrMatrix::encode(c, share::MAX_SINGLE_VERSION).ok())
+        .collect();
+    match matrices.as_slice() {
+        [one] => print!("{}", one.to_terminal()),
+        many => {
+            for _ in 0..3 {
+                for (i, m) in many.iter().enumerate() {
+                    // Clear the screen and go home, then draw the frame.
+                    println!(
+                        "\x1b[2J\x1b[H{}frame {}/{}",
+                        m.to_terminal(),
+                        i + 1,
+                        many.len()
+                    );
+                    use std::io::Write;
+                    let _ = std::io::stdout().flush();
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            }
+        }
+    }
 }
 
 pub fn emergency_card(

@@ -384,6 +384,13 @@ fn source(s: carnet_core::share::pack::Source) -> &'static str {
 pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDate) {
     use carnet_core::share::ShareMode;
     let pack = &share.pack;
+    let new = |d: carnet_core::share::pack::Day| {
+        if pack.changes_since.is_some_and(|s| d >= s) {
+            " NEW"
+        } else {
+            ""
+        }
+    };
     let p = &pack.patient;
     let birth = p.birth_date.to_date();
     println!(
@@ -432,7 +439,8 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     for m in &pack.medications {
         let d = m.prescribed_on.to_date();
         println!(
-            "  {} {} — {} — {}, {} ({})  [{}]",
+            "  {}{} {} — {} — {}, {} ({})  [{}]",
+            new(m.prescribed_on),
             m.name,
             m.strength.as_deref().unwrap_or(""),
             m.instructions,
@@ -450,7 +458,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
         let old = if today.signed_duration_since(d).num_days() > 365 {
             " OLD"
         } else {
-            ""
+            new(l.latest.date)
         };
         let previous = l
             .previous
@@ -469,8 +477,9 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     for l in &pack.letters {
         let d = l.date.to_date();
         println!(
-            "  {} {} ({}): {}  [{}]",
+            "  {}{} {} ({}): {}  [{}]",
             d,
+            new(l.date),
             l.author,
             age(d, today),
             l.subject,
