@@ -7,6 +7,8 @@
 //! - [`crypto`]: keys, the sealed-field envelope, key derivation, key slots, streamed
 //!   encryption of attachments. Compositions of audited RustCrypto primitives only.
 //! - [`vault`]: the encrypted store on SQLite, with its schema, migrations and audit log.
+//! - [`backup`]: encrypted archives for restore and for handing a profile to another
+//!   caregiver, and the recovery sheet.
 //! - [`share`]: the consultation pack by QR code: sealed to a doctor's hello or open, single
 //!   or multi-frame, the reader, the printable page and the emergency card.
 //!
@@ -14,6 +16,7 @@
 //! summary from the vault and logs what it shared).
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod crypto;
 pub mod demo;
 pub mod model;

@@ -254,3 +254,112 @@ pub fn heavy_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
     }
     records
 }
+
+/// A global allocator that counts live heap bytes and their peak, for the memory tests. Each
+/// test binary that measures declares it as its `#[global_allocator]`.
+pub mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    pub struct Counting;
+    static CURRENT: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    // SAFETY: forwards to the system allocator and only counts.
+    #[allow(unsafe_code)]
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) };
+            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+    }
+
+    /// Runs `f` and returns its result with the heap it used at its peak, above what was live
+    /// when it started.
+    pub fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let value = f();
+        (value, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+    }
+}
+
+/// `len` bytes of deterministic noise, produced on the fly (a large scan without a file).
+#[derive(Debug)]
+pub struct Scan {
+    left: usize,
+    state: u64,
+}
+
+impl Scan {
+    pub fn new(len: usize) -> Self {
+        Self {
+            left: len,
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    /// SHA-256 of what `Scan::new(len)` produces.
+    pub fn digest(len: usize) -> Vec<u8> {
+        let mut h = Hashing::default();
+        std::io::copy(&mut Scan::new(len), &mut h).unwrap();
+        h.finish()
+    }
+}
+
+impl std::io::Read for Scan {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.left).min(8192);
+        for b in &mut buf[..n] {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            *b = self.state as u8;
+        }
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// A writer that keeps only the SHA-256 and the length of what it was given.
+#[derive(Default)]
+#[allow(missing_debug_implementations)]
+pub struct Hashing {
+    hasher: sha2::Sha256,
+    pub len: u64,
+}
+
+impl Hashing {
+    pub fn finish(self) -> Vec<u8> {
+        use sha2::Digest;
+        self.hasher.finalize().to_vec()
+    }
+}
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        self.hasher.update(buf);
+        self.len += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The process's resident set (`VmRSS`) or its high-water mark (`VmHWM`), in KiB.
+pub fn rss_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

@@ -90,6 +90,199 @@ fn id16(bytes: Vec<u8>) -> Result<[u8; 16], VaultError> {
         .map_err(|_| VaultError::Corrupt("attachment id length".into()))
 }
 
+/// Writes one attachment into an open transaction as its bytes arrive, 64 KiB chunk by chunk:
+/// used by [`Vault::attach`] and by imports. The chunk is sealed as the last one only in
+/// [`AttachmentWriter::finish`], so the format is the same whichever way the bytes came.
+pub(crate) struct AttachmentWriter<'c> {
+    conn: &'c Connection,
+    id: AttachmentId,
+    record: RecordId,
+    stream_key: StreamKey,
+    sealer: ChunkSealer,
+    pending: Zeroizing<Vec<u8>>,
+    seq: u64,
+    size: u64,
+}
+
+impl<'c> AttachmentWriter<'c> {
+    /// Starts attachment `id` of `record` (which must exist in this transaction).
+    pub fn begin(
+        conn: &'c Connection,
+        id: AttachmentId,
+        record: RecordId,
+    ) -> Result<Self, VaultError> {
+        let exists = conn
+            .query_row(
+                "SELECT 1 FROM records WHERE id = ?1",
+                [record.as_bytes()],
+                |_| Ok(()),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(VaultError::RecordNotFound);
+        }
+        // The header is written with the final size and chunk count by `finish`.
+        conn.execute(
+            "INSERT INTO attachments (id, record_id, header) VALUES (?1, ?2, x'')",
+            params![id.as_bytes(), record.as_bytes()],
+        )?;
+        let stream_key = StreamKey::random();
+        let sealer = ChunkSealer::new(&stream_key);
+        Ok(Self {
+            conn,
+            id,
+            record,
+            stream_key,
+            sealer,
+            pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
+            seq: 0,
+            size: 0,
+        })
+    }
+
+    fn store(&mut self, sealed: Vec<u8>) -> Result<(), VaultError> {
+        let seq = i64::try_from(self.seq)
+            .map_err(|_| VaultError::AttachmentDamaged("too many chunks"))?;
+        self.conn.execute(
+            "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (?1, ?2, ?3)",
+            params![self.id.as_bytes(), seq, sealed],
+        )?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    pub fn write(&mut self, mut data: &[u8]) -> Result<(), VaultError> {
+        while !data.is_empty() {
+            if self.pending.len() == CHUNK_SIZE {
+                // More bytes follow, so the full chunk is not the last.
+                let sealed = self.sealer.seal_next(&self.pending)?;
+                self.store(sealed)?;
+                self.pending.clear();
+            }
+            let room = CHUNK_SIZE - self.pending.len();
+            let (now, rest) = data.split_at(room.min(data.len()));
+            self.pending.extend_from_slice(now);
+            self.size += now.len() as u64;
+            data = rest;
+        }
+        Ok(())
+    }
+
+    /// Seals the last chunk and the header.
+    pub fn finish(
+        mut self,
+        cipher: &RowCipher,
+        file_name: &str,
+        media_type: &str,
+    ) -> Result<Attachment, VaultError> {
+        let pending = std::mem::take(&mut *self.pending);
+        let sealer = self.sealer;
+        let last = sealer.seal_last(&pending)?;
+        let seq = i64::try_from(self.seq)
+            .map_err(|_| VaultError::AttachmentDamaged("too many chunks"))?;
+        self.conn.execute(
+            "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (?1, ?2, ?3)",
+            params![self.id.as_bytes(), seq, last],
+        )?;
+        let meta = HeaderMeta {
+            file_name: file_name.to_owned(),
+            media_type: media_type.to_owned(),
+            size: self.size,
+            chunk_count: self.seq + 1,
+        };
+        let header = seal_header(
+            cipher,
+            &self.id,
+            &self.record,
+            &Header {
+                stream_key: self.stream_key,
+                meta,
+            },
+        )?;
+        self.conn.execute(
+            "UPDATE attachments SET header = ?2 WHERE id = ?1",
+            params![self.id.as_bytes(), header],
+        )?;
+        Ok(Attachment {
+            id: self.id,
+            file_name: file_name.to_owned(),
+            media_type: media_type.to_owned(),
+            size: self.size,
+        })
+    }
+}
+
+/// Decrypts attachment `id` chunk by chunk into `sink`: counts are checked before the first
+/// byte, and each chunk is authenticated before it is passed on.
+pub(crate) fn stream_attachment(
+    conn: &Connection,
+    cipher: &RowCipher,
+    id: &AttachmentId,
+    sink: &mut dyn FnMut(&[u8]) -> Result<(), VaultError>,
+) -> Result<u64, VaultError> {
+    let (record, sealed_header): (Vec<u8>, Vec<u8>) = conn
+        .query_row(
+            "SELECT record_id, header FROM attachments WHERE id = ?1",
+            [id.as_bytes()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .ok_or(VaultError::AttachmentNotFound)?;
+    let record = RecordId::from_bytes(id16(record)?);
+    let header = open_header(cipher, id, &record, &sealed_header)?;
+    let stored: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM attachment_chunks WHERE attachment_id = ?1",
+        [id.as_bytes()],
+        |row| row.get(0),
+    )?;
+    let expected = header.meta.chunk_count;
+    if (stored as u64) < expected {
+        return Err(VaultError::AttachmentDamaged(
+            "chunks are missing (truncated)",
+        ));
+    }
+    if (stored as u64) > expected {
+        return Err(VaultError::AttachmentDamaged(
+            "unexpected extra chunks (extended)",
+        ));
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, data FROM attachment_chunks WHERE attachment_id = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([id.as_bytes()])?;
+    let mut opener = Some(ChunkOpener::new(&header.stream_key));
+    let mut index: u64 = 0;
+    let mut written: u64 = 0;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if seq as u64 != index {
+            return Err(VaultError::AttachmentDamaged("chunk sequence has a gap"));
+        }
+        let data: Vec<u8> = row.get(1)?;
+        let opened = if index + 1 == expected {
+            opener
+                .take()
+                .ok_or(VaultError::AttachmentDamaged("chunk after the last"))?
+                .open_last(&data)
+        } else {
+            opener
+                .as_mut()
+                .ok_or(VaultError::AttachmentDamaged("chunk after the last"))?
+                .open_next(&data)
+        };
+        let plain = Zeroizing::new(opened.map_err(|_| VaultError::Integrity {
+            what: "attachment chunk",
+        })?);
+        sink(&plain)?;
+        written += plain.len() as u64;
+        index += 1;
+    }
+    if opener.is_some() || written != header.meta.size {
+        return Err(VaultError::AttachmentDamaged("size does not match"));
+    }
+    Ok(written)
+}
+
 /// Fills `buf` from `reader` until it is full or the input ends; returns the bytes read.
 fn read_chunk(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -177,87 +370,26 @@ impl Vault {
         if file_name.trim().is_empty() {
             return Err(crate::model::ModelError::Empty { field: "file name" }.into());
         }
-        let id = AttachmentId::random();
-        let stream_key = StreamKey::random();
         self.write(|tx, cipher| {
-            let exists = tx
-                .query_row(
-                    "SELECT 1 FROM records WHERE id = ?1",
-                    [record.as_bytes()],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            if exists.is_none() {
-                return Err(VaultError::RecordNotFound);
-            }
-            // The header is rewritten with the final size and chunk count at the end.
-            tx.execute(
-                "INSERT INTO attachments (id, record_id, header) VALUES (?1, ?2, x'')",
-                params![id.as_bytes(), record.as_bytes()],
-            )?;
-            let mut insert = tx.prepare(
-                "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (?1, ?2, ?3)",
-            )?;
-            let mut sealer = ChunkSealer::new(&stream_key);
-            let mut current = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
-            let mut next = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
-            let mut current_len = read_chunk(reader, &mut current)?;
-            let mut size: u64 = 0;
-            let mut seq: u64 = 0;
+            let mut writer = AttachmentWriter::begin(tx, AttachmentId::random(), *record)?;
+            let mut buf = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
             loop {
-                let next_len = if current_len == CHUNK_SIZE {
-                    read_chunk(reader, &mut next)?
-                } else {
-                    0
-                };
-                let plain = current.get(..current_len).unwrap_or_default();
-                size += current_len as u64;
-                if next_len == 0 {
-                    let sealed = sealer.seal_last(plain)?;
-                    insert.execute(params![id.as_bytes(), seq as i64, sealed])?;
-                    seq += 1;
+                let n = read_chunk(reader, &mut buf)?;
+                if n == 0 {
                     break;
                 }
-                let sealed = sealer.seal_next(plain)?;
-                insert.execute(params![id.as_bytes(), seq as i64, sealed])?;
-                seq += 1;
-                std::mem::swap(&mut current, &mut next);
-                current_len = next_len;
+                writer.write(buf.get(..n).unwrap_or_default())?;
             }
-            drop(insert);
-            let meta = HeaderMeta {
-                file_name: file_name.to_owned(),
-                media_type: media_type.to_owned(),
-                size,
-                chunk_count: seq,
-            };
-            let header = seal_header(
-                cipher,
-                &id,
-                record,
-                &Header {
-                    stream_key: stream_key.clone(),
-                    meta,
-                },
-            )?;
-            tx.execute(
-                "UPDATE attachments SET header = ?2 WHERE id = ?1",
-                params![id.as_bytes(), header],
-            )?;
+            let attachment = writer.finish(cipher, file_name, media_type)?;
             audit::append(
                 tx,
                 cipher,
                 AuditAction::AttachmentAdded {
-                    attachment_id: id,
+                    attachment_id: attachment.id,
                     record_id: *record,
                 },
             )?;
-            Ok(Attachment {
-                id,
-                file_name: file_name.to_owned(),
-                media_type: media_type.to_owned(),
-                size,
-            })
+            Ok(attachment)
         })
     }
 
@@ -273,68 +405,8 @@ impl Vault {
         out: &mut dyn Write,
     ) -> Result<u64, VaultError> {
         self.read(|conn, cipher| {
-            let (record, sealed_header): (Vec<u8>, Vec<u8>) = conn
-                .query_row(
-                    "SELECT record_id, header FROM attachments WHERE id = ?1",
-                    [id.as_bytes()],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?
-                .ok_or(VaultError::AttachmentNotFound)?;
-            let record = RecordId::from_bytes(id16(record)?);
-            let header = open_header(cipher, id, &record, &sealed_header)?;
-            let stored: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM attachment_chunks WHERE attachment_id = ?1",
-                [id.as_bytes()],
-                |row| row.get(0),
-            )?;
-            let expected = header.meta.chunk_count;
-            if (stored as u64) < expected {
-                return Err(VaultError::AttachmentDamaged(
-                    "chunks are missing (truncated)",
-                ));
-            }
-            if (stored as u64) > expected {
-                return Err(VaultError::AttachmentDamaged(
-                    "unexpected extra chunks (extended)",
-                ));
-            }
-            let mut stmt = conn.prepare(
-                "SELECT seq, data FROM attachment_chunks WHERE attachment_id = ?1 ORDER BY seq",
-            )?;
-            let mut rows = stmt.query([id.as_bytes()])?;
-            let mut opener = Some(ChunkOpener::new(&header.stream_key));
-            let mut index: u64 = 0;
-            let mut written: u64 = 0;
-            while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                if seq as u64 != index {
-                    return Err(VaultError::AttachmentDamaged("chunk sequence has a gap"));
-                }
-                let data: Vec<u8> = row.get(1)?;
-                let plain = Zeroizing::new(
-                    if index + 1 == expected {
-                        opener
-                            .take()
-                            .ok_or(VaultError::AttachmentDamaged("chunk after the last"))?
-                            .open_last(&data)
-                    } else {
-                        opener
-                            .as_mut()
-                            .ok_or(VaultError::AttachmentDamaged("chunk after the last"))?
-                            .open_next(&data)
-                    }
-                    .map_err(|_| VaultError::Integrity {
-                        what: "attachment chunk",
-                    })?,
-                );
-                out.write_all(&plain)?;
-                written += plain.len() as u64;
-                index += 1;
-            }
-            if opener.is_some() || written != header.meta.size {
-                return Err(VaultError::AttachmentDamaged("size does not match"));
-            }
+            let written =
+                stream_attachment(conn, cipher, id, &mut |bytes| Ok(out.write_all(bytes)?))?;
             out.flush()?;
             Ok(written)
         })

@@ -45,6 +45,15 @@ pub enum AuditAction {
         attachment_id: AttachmentId,
         record_id: RecordId,
     },
+    ProfileDeleted {
+        profile_id: ProfileId,
+    },
+    /// Records came in from a backup or another caregiver's handover.
+    Imported {
+        records_added: usize,
+        records_updated: usize,
+        records_skipped: usize,
+    },
     /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
     /// fingerprint; `None` for an open share), valid until when (Unix seconds).
     Shared {

@@ -17,9 +17,11 @@ mod cipher;
 mod error;
 mod records;
 pub mod schema;
+mod transfer;
 
 pub use audit::{AuditAction, AuditEvent};
 pub use error::VaultError;
+pub use transfer::{ExportSink, ImportItem, ImportReport};
 
 use crate::crypto::key_slot::{self, KeySlotKind, SealedSlot};
 use crate::crypto::{
@@ -383,6 +385,18 @@ impl Vault {
                 },
             )
         })
+    }
+
+    /// Whether `recovery` is this vault's recovery key (it opens the recovery slot to this
+    /// vault's key). Used before protecting a backup with it.
+    pub fn is_recovery_key(&self, recovery: &RecoveryKey) -> Result<bool, VaultError> {
+        let slot = self.read(|conn, _| read_slot(conn, KeySlotKind::Recovery))?;
+        Ok(
+            match key_slot::open_recovery(self.cipher.vault_id(), &slot, recovery) {
+                Ok(key) => key.as_bytes() == self.cipher.key().as_bytes(),
+                Err(_) => false,
+            },
+        )
     }
 
     /// Which unlock methods this vault has.

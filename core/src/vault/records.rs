@@ -36,7 +36,11 @@ fn id16(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 16], VaultError> {
         .map_err(|_| VaultError::Corrupt(format!("{what} id length")))
 }
 
-fn write_record(conn: &Connection, cipher: &RowCipher, record: &Record) -> Result<(), VaultError> {
+pub(crate) fn write_record(
+    conn: &Connection,
+    cipher: &RowCipher,
+    record: &Record,
+) -> Result<(), VaultError> {
     let kind = record.kind().as_str();
     let stored = StoredRecord {
         issued_on: record.issued_on,
@@ -63,7 +67,7 @@ fn write_record(conn: &Connection, cipher: &RowCipher, record: &Record) -> Resul
     Ok(())
 }
 
-fn open_record(
+pub(crate) fn open_record(
     cipher: &RowCipher,
     id: [u8; 16],
     profile: [u8; 16],
@@ -89,7 +93,7 @@ fn open_record(
     })
 }
 
-fn profile_exists(conn: &Connection, id: &ProfileId) -> Result<bool, VaultError> {
+pub(crate) fn profile_exists(conn: &Connection, id: &ProfileId) -> Result<bool, VaultError> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM profiles WHERE id = ?1",
@@ -169,7 +173,7 @@ fn get_record(conn: &Connection, cipher: &RowCipher, id: &RecordId) -> Result<Re
     Ok(record)
 }
 
-fn get_profile(
+pub(crate) fn get_profile(
     conn: &Connection,
     cipher: &RowCipher,
     id: &ProfileId,
