@@ -1,6 +1,6 @@
 //! Command-line arguments and what each command does.
 
-use crate::{CliError, add, demo, exchange, output, secrets};
+use crate::{CliError, add, demo, exchange, keeping, output, secrets};
 use carnet_core::model::{BloodGroup, EmergencyContact, Ins, NewProfile, RecordKind, Relationship};
 use carnet_core::share::printable::Lang;
 use carnet_core::{Vault, VaultOptions};
@@ -128,6 +128,41 @@ enum Command {
         /// PNG or SVG file to write.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Write an encrypted backup, protected by the recovery key (or --passphrase).
+    Backup {
+        /// Only this profile (repeatable) [default: all].
+        #[arg(long)]
+        profile: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Protect it with a backup passphrase (CARNET_BACKUP_PASSPHRASE) instead of the
+        /// recovery key (CARNET_RECOVERY_KEY).
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Restore a backup into a new vault, or --merge it into an existing one (a handover).
+    Restore {
+        file: PathBuf,
+        /// The vault to create, or to merge into with --merge [default: --vault].
+        #[arg(long)]
+        into: Option<PathBuf>,
+        #[arg(long)]
+        merge: bool,
+        /// The backup is protected by a backup passphrase, not the recovery key.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Write the printable recovery sheet: the recovery key as text and QR code, no health data.
+    RecoverySheet {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Destroy the vault: its key slots, then the file.
+    Erase {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
     /// Create a demo vault with a realistic family and print the adult's summary.
     Demo {
@@ -279,6 +314,22 @@ pub fn run() -> Result<(), CliError> {
             json,
         ),
         Command::Init => init(&vault_path(cli.vault)?, json),
+        Command::Restore {
+            file,
+            into,
+            merge,
+            passphrase,
+        } => {
+            let target = match into {
+                Some(path) => path,
+                None => vault_path(cli.vault)?,
+            };
+            keeping::restore(&file, &target, merge, passphrase, json)
+        }
+        Command::Erase { yes } => {
+            let vault = unlock(&vault_path(cli.vault)?, false)?;
+            keeping::erase(vault, yes, json)
+        }
         command => {
             let path = vault_path(cli.vault)?;
             let vault = unlock(&path, matches!(command, Command::Passwd { recovery: true }))?;
@@ -296,7 +347,7 @@ fn vault_path(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
     Ok(dirs.data_dir().join("vault.carnet"))
 }
 
-fn unlock(path: &Path, with_recovery: bool) -> Result<Vault, CliError> {
+pub(crate) fn unlock(path: &Path, with_recovery: bool) -> Result<Vault, CliError> {
     if !path.exists() {
         return Err(CliError {
             message: format!(
@@ -372,9 +423,24 @@ fn profile_arg(
 
 fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliError> {
     match command {
-        Command::Init | Command::Demo { .. } | Command::Doctor(_) | Command::Receive { .. } => {
-            Err(CliError::other("unreachable command"))
+        Command::Init
+        | Command::Demo { .. }
+        | Command::Doctor(_)
+        | Command::Receive { .. }
+        | Command::Restore { .. }
+        | Command::Erase { .. } => Err(CliError::other("unreachable command")),
+        Command::Backup {
+            profile,
+            out,
+            passphrase,
+        } => {
+            let profiles = profile
+                .iter()
+                .map(|p| vault.find_profile(p).map(|p| p.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            keeping::backup(vault, profiles, &out, passphrase, json)
         }
+        Command::RecoverySheet { out } => keeping::recovery_sheet(vault, &out, json),
         Command::Share(args) => {
             let profile = profile_arg(vault, args.profile.as_deref())?;
             let hello = exchange::read_hello(args.for_image.as_deref(), args.for_text.as_deref())?;

@@ -13,6 +13,7 @@ mod add;
 mod cli;
 mod demo;
 mod exchange;
+mod keeping;
 mod output;
 mod secrets;
 

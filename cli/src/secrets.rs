@@ -59,3 +59,11 @@ pub fn recovery_key() -> Result<RecoveryKey, CliError> {
         code: 3,
     })
 }
+
+/// A secret from `env`, or asked once at the terminal with `label`.
+pub fn from_env_or_prompt(env: &str, label: &str) -> Result<Passphrase, CliError> {
+    if let Ok(value) = std::env::var(env) {
+        return Ok(Passphrase::new(value));
+    }
+    Ok(Passphrase::new(prompt(label)?.as_str()))
+}

@@ -332,6 +332,8 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         "Hémoglobine glyquée",
         "was 7.4 %",
         "cardiologie",
+        "QR version 20",
+        "record by record: identical",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -403,4 +405,162 @@ fn no_passphrase_and_no_terminal_is_a_usage_error_not_a_hang() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("CARNET_PASSPHRASE"));
+}
+
+fn carnet_env(run: &Run, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carnet"));
+    cmd.arg("--vault").arg(run.vault()).args(args);
+    for var in [
+        "CARNET_PASSPHRASE",
+        "CARNET_VAULT",
+        "CARNET_NEW_PASSPHRASE",
+        "CARNET_RECOVERY_KEY",
+        "CARNET_BACKUP_PASSPHRASE",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::null()).output().unwrap()
+}
+
+#[test]
+fn backup_restore_merge_recovery_sheet_and_erase() {
+    let run = Run::new();
+    let recovery = run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    run.ok(&[
+        "add",
+        "allergy",
+        "--substance",
+        "Pénicilline",
+        "--severity",
+        "severe",
+    ]);
+    let archive = run.dir.path().join("family.carnet-backup");
+    let archive_s = archive.to_str().unwrap();
+
+    // Backup with the recovery key; a wrong key is refused with exit 3.
+    let out = carnet_env(
+        &run,
+        &["backup", "--out", archive_s],
+        &[
+            ("CARNET_PASSPHRASE", PASS),
+            (
+                "CARNET_RECOVERY_KEY",
+                "0000-0000-0000-0000-0000-0000-0000-0000",
+            ),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = carnet_env(
+        &run,
+        &["backup", "--out", archive_s],
+        &[
+            ("CARNET_PASSPHRASE", PASS),
+            ("CARNET_RECOVERY_KEY", &recovery),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Restore on a "new phone".
+    let new_vault = run.dir.path().join("new.carnet");
+    let out = carnet_env(
+        &run,
+        &[
+            "--json",
+            "restore",
+            archive_s,
+            "--into",
+            new_vault.to_str().unwrap(),
+        ],
+        &[
+            ("CARNET_RECOVERY_KEY", &recovery),
+            ("CARNET_NEW_PASSPHRASE", "new phone passphrase"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(restored["report"]["records_added"], 1);
+    assert_eq!(restored["recovery_key"].as_str().unwrap().len(), 39);
+    let list = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(["--vault", new_vault.to_str().unwrap(), "--json", "list"])
+        .env("CARNET_PASSPHRASE", "new phone passphrase")
+        .output()
+        .unwrap();
+    let records: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(records[0]["body"]["substance"], "Pénicilline");
+
+    // A passphrase-protected handover merged into the new vault: nothing duplicated.
+    let handover = run.dir.path().join("handover.carnet-backup");
+    let out = carnet_env(
+        &run,
+        &[
+            "backup",
+            "--passphrase",
+            "--out",
+            handover.to_str().unwrap(),
+        ],
+        &[
+            ("CARNET_PASSPHRASE", PASS),
+            ("CARNET_BACKUP_PASSPHRASE", "handover passphrase"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = carnet_env(
+        &run,
+        &[
+            "--json",
+            "restore",
+            handover.to_str().unwrap(),
+            "--merge",
+            "--passphrase",
+            "--into",
+            new_vault.to_str().unwrap(),
+        ],
+        &[
+            ("CARNET_PASSPHRASE", "new phone passphrase"),
+            ("CARNET_BACKUP_PASSPHRASE", "handover passphrase"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            report["records_added"].as_u64(),
+            report["records_skipped"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+
+    // The recovery sheet: the key, no health data.
+    let sheet = run.dir.path().join("sheet.html");
+    let out = carnet_env(
+        &run,
+        &["recovery-sheet", "--out", sheet.to_str().unwrap()],
+        &[
+            ("CARNET_PASSPHRASE", PASS),
+            ("CARNET_RECOVERY_KEY", &recovery),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&sheet).unwrap();
+    assert!(page.contains(&recovery) && !page.contains("Pénicilline") && !page.contains("Camille"));
+
+    // Erase needs a confirmation; then nothing is left.
+    let out = carnet_env(&run, &["erase"], &[("CARNET_PASSPHRASE", PASS)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(run.vault().exists());
+    let out = carnet_env(&run, &["erase", "--yes"], &[("CARNET_PASSPHRASE", PASS)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!run.vault().exists());
+    assert!(!Path::new(&format!("{}-wal", run.vault().display())).exists());
 }

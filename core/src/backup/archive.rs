@@ -519,3 +519,38 @@ impl<'r> ArchiveReader<'r> {
         }))
     }
 }
+
+/// Fuzzing entry point, built only with `--cfg fuzzing` (see `fuzz/`): reads `data` as an
+/// archive file, then as the plaintext entries of an archive sealed under a fixed recovery key.
+#[cfg(fuzzing)]
+pub fn fuzz_read(data: &[u8]) {
+    let key = RecoveryKey::from_secret([7u8; 16]);
+    let policy = KdfPolicy::production();
+    let mut input = data;
+    if let Ok(mut reader) = ArchiveReader::open(&mut input, Protection::RecoveryKey(&key), &policy)
+    {
+        while let Ok(Some(_)) = reader.next_item() {}
+    }
+    let mut sealed = Vec::new();
+    let Ok(mut writer) = ArchiveWriter::start(
+        &mut sealed,
+        Protection::RecoveryKey(&key),
+        &KdfParams::MINIMUM,
+        &policy,
+    ) else {
+        return;
+    };
+    if writer.put(data).is_err() {
+        return;
+    }
+    let Ok(last) = writer.chunks.seal(writer.position, true, &writer.buf) else {
+        return;
+    };
+    drop(writer);
+    sealed.extend_from_slice(&last);
+    let mut input = &sealed[..];
+    if let Ok(mut reader) = ArchiveReader::open(&mut input, Protection::RecoveryKey(&key), &policy)
+    {
+        while let Ok(Some(_)) = reader.next_item() {}
+    }
+}

@@ -4,7 +4,7 @@
 //! wrapped key, so they cannot be changed without detection. A slot whose parameters are
 //! below [`KdfParams::MINIMUM`] is refused before any derivation: a downgraded header cannot
 //! make an attacker's guesses cheaper. Cheaper parameters exist only behind the
-//! `insecure-test-kdf` feature, for test suites.
+//! `test-support` feature, for test suites.
 
 use super::{CryptoError, Passphrase, SecretKey};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -32,7 +32,7 @@ impl KdfParams {
     };
 
     /// Cheap parameters for tests only. Never compiled into the CLI or the bindings.
-    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    #[cfg(any(test, feature = "test-support"))]
     pub const fn insecure_for_tests() -> Self {
         KdfParams {
             m_kib: 64,
@@ -67,7 +67,7 @@ impl KdfPolicy {
     }
 
     /// Accept the parameters of [`KdfParams::insecure_for_tests`].
-    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    #[cfg(any(test, feature = "test-support"))]
     pub const fn insecure_for_tests() -> Self {
         Self {
             minimum: KdfParams::insecure_for_tests(),

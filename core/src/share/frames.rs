@@ -151,7 +151,6 @@ impl FrameCollector {
         let (body, c) = frame.split_at(frame.len() - CHECK_LEN);
         // Fuzzing builds (cargo-fuzz sets `--cfg fuzzing`) skip the check so the fuzzer reaches
         // the decoder behind it.
-        #[allow(unexpected_cfgs)]
         let checked = check(body) == c || cfg!(fuzzing);
         if !checked {
             return Err(ShareError::FrameRejected(

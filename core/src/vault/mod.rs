@@ -49,7 +49,7 @@ pub struct VaultOptions {
 
 impl VaultOptions {
     /// Cheap KDF parameters and a policy that accepts them. Test suites only.
-    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn insecure_for_tests() -> Self {
         Self {
             kdf: KdfParams::insecure_for_tests(),
@@ -397,6 +397,23 @@ impl Vault {
                 Err(_) => false,
             },
         )
+    }
+
+    /// Test hook: makes the vault's storage full once the file reaches `max_pages` pages (of
+    /// 4 KiB), as a full disk would. SQLite then fails writes with "database or disk is full".
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn simulate_full_disk_for_tests(&self, extra_pages: u32) -> Result<(), VaultError> {
+        let conn = self.connection();
+        let pages: u32 = conn.pragma_query_value(None, "page_count", |row| row.get(0))?;
+        conn.pragma_update(None, "max_page_count", pages + extra_pages)?;
+        Ok(())
+    }
+
+    /// Test hook: refuses every write from now on, as a read-only file system would.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn simulate_read_only_for_tests(&self) -> Result<(), VaultError> {
+        self.connection().pragma_update(None, "query_only", true)?;
+        Ok(())
     }
 
     /// Which unlock methods this vault has.
