@@ -153,13 +153,8 @@ pub fn generated_records(profile: ProfileId, n: usize) -> Vec<NewRecord> {
 
 /// Every file SQLite may have written for the vault: the file, its WAL, shared memory, journal.
 pub fn vault_files(path: &Path) -> Vec<PathBuf> {
-    ["", "-wal", "-shm", "-journal"]
-        .iter()
-        .map(|suffix| {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            PathBuf::from(p)
-        })
+    carnet_core::vault::schema::sqlite_files(path)
+        .into_iter()
         .filter(|p| p.exists())
         .collect()
 }

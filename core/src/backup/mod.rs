@@ -216,23 +216,16 @@ pub fn restore_new(
             let report = import_archive(&vault, archive, protection, policy)?;
             Ok((vault, recovery, report))
         });
-    let remove_tmp = |tmp: &Path| {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut name = tmp.as_os_str().to_owned();
-            name.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(name));
-        }
-    };
     let (vault, recovery, report) = match built {
         Ok(done) => done,
         Err(e) => {
-            remove_tmp(&tmp);
+            crate::vault::schema::remove_sqlite_files(&tmp);
             return Err(e);
         }
     };
     vault.lock();
     if target.exists() {
-        remove_tmp(&tmp);
+        crate::vault::schema::remove_sqlite_files(&tmp);
         return Err(BackupError::AlreadyExists);
     }
     std::fs::rename(&tmp, target)?;

@@ -224,11 +224,7 @@ impl Vault {
             Ok(())
         });
         if let Err(e) = moved {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut name = tmp.clone().into_os_string();
-                name.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(name));
-            }
+            schema::remove_sqlite_files(&tmp);
             return Err(e);
         }
         let locked = LockedVault::open(path)?;

@@ -147,7 +147,12 @@ fn query_records(
     Ok(records)
 }
 
-fn get_record(conn: &Connection, cipher: &RowCipher, id: &RecordId) -> Result<Record, VaultError> {
+/// The record with this id, without its attachments, if the vault has it.
+pub(crate) fn find_record(
+    conn: &Connection,
+    cipher: &RowCipher,
+    id: &RecordId,
+) -> Result<Option<Record>, VaultError> {
     let row = conn
         .query_row(
             "SELECT profile_id, kind, body FROM records WHERE id = ?1",
@@ -160,15 +165,21 @@ fn get_record(conn: &Connection, cipher: &RowCipher, id: &RecordId) -> Result<Re
                 ))
             },
         )
-        .optional()?
-        .ok_or(VaultError::RecordNotFound)?;
-    let mut record = open_record(
-        cipher,
-        *id.as_bytes(),
-        id16(row.0, "profile")?,
-        &row.1,
-        &row.2,
-    )?;
+        .optional()?;
+    row.map(|(profile, kind, body)| {
+        open_record(
+            cipher,
+            *id.as_bytes(),
+            id16(profile, "profile")?,
+            &kind,
+            &body,
+        )
+    })
+    .transpose()
+}
+
+fn get_record(conn: &Connection, cipher: &RowCipher, id: &RecordId) -> Result<Record, VaultError> {
+    let mut record = find_record(conn, cipher, id)?.ok_or(VaultError::RecordNotFound)?;
     record.attachments = super::attachments::list_for_record(conn, cipher, id)?;
     Ok(record)
 }

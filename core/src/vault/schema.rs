@@ -69,6 +69,25 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX attachments_by_record ON attachments (record_id);",
 ];
 
+/// The vault file and the companions SQLite may keep beside it (WAL, shared memory, journal).
+pub fn sqlite_files(path: &Path) -> Vec<std::path::PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        })
+        .collect()
+}
+
+/// Removes a vault file and its companions, ignoring those that do not exist.
+pub(crate) fn remove_sqlite_files(path: &Path) {
+    for file in sqlite_files(path) {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 /// Opens an existing file read-write, without creating it, and applies the connection
 /// settings. Reads nothing from the vault yet.
 pub fn open_existing(path: &Path) -> Result<Connection, VaultError> {

@@ -16,7 +16,6 @@
 
 use super::attachments::{self, AttachmentWriter};
 use super::audit::{self, AuditAction};
-use super::cipher::RowCipher;
 use super::records;
 use super::{Vault, VaultError};
 use crate::model::{Attachment, AttachmentId, Profile, ProfileId, Record, RecordId};
@@ -170,7 +169,7 @@ impl Vault {
                     if !records::profile_exists(&tx, &record.profile_id)? {
                         return Err(VaultError::ProfileNotFound.into());
                     }
-                    let existing = existing_record(&tx, cipher, &record.id)?;
+                    let existing = records::find_record(&tx, cipher, &record.id)?;
                     let decision = match existing {
                         None => {
                             report.records_added += 1;
@@ -306,10 +305,7 @@ impl Vault {
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         drop(self);
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut name = path.clone().into_os_string();
-            name.push(suffix);
-            let file = std::path::PathBuf::from(name);
+        for file in super::schema::sqlite_files(&path) {
             if let Ok(meta) = std::fs::metadata(&file) {
                 overwrite_with_zeros(&file, meta.len())?;
                 std::fs::remove_file(&file)?;
@@ -334,41 +330,6 @@ fn overwrite_with_zeros(path: &std::path::Path, len: u64) -> Result<(), VaultErr
     }
     file.sync_all()?;
     Ok(())
-}
-
-fn existing_record(
-    conn: &Connection,
-    cipher: &RowCipher,
-    id: &RecordId,
-) -> Result<Option<Record>, VaultError> {
-    let row = conn
-        .query_row(
-            "SELECT profile_id, kind, body FROM records WHERE id = ?1",
-            [id.as_bytes()],
-            |row| {
-                Ok((
-                    row.get::<_, Vec<u8>>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                ))
-            },
-        )
-        .optional()?;
-    match row {
-        None => Ok(None),
-        Some((profile, kind, body)) => {
-            let profile: [u8; 16] = profile
-                .try_into()
-                .map_err(|_| VaultError::Corrupt("profile id length".into()))?;
-            Ok(Some(records::open_record(
-                cipher,
-                *id.as_bytes(),
-                profile,
-                &kind,
-                &body,
-            )?))
-        }
-    }
 }
 
 fn attachment_exists(conn: &Connection, id: &AttachmentId) -> Result<bool, VaultError> {
