@@ -9,6 +9,7 @@
 //! - [`vault`]: the encrypted store on SQLite, with its schema, migrations and audit log.
 //! - [`backup`]: encrypted archives for restore and for handing a profile to another
 //!   caregiver, and the recovery sheet.
+//! - [`trust`]: X.509 trust anchors, strict chain validation, practitioner identity.
 //! - [`share`]: the consultation pack by QR code: sealed to a doctor's hello or open, single
 //!   or multi-frame, the reader, the printable page and the emergency card.
 //!
@@ -21,6 +22,7 @@ pub mod crypto;
 pub mod demo;
 pub mod model;
 pub mod share;
+pub mod trust;
 pub mod vault;
 
 pub use vault::{Vault, VaultError, VaultOptions};

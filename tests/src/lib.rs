@@ -2,6 +2,8 @@
 //! parameters, a small family, generated records, and direct access to the file for tampering.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod pki;
+
 use carnet_core::crypto::Passphrase;
 use carnet_core::model::*;
 use carnet_core::{Vault, VaultOptions};

@@ -1,0 +1,32 @@
+use thiserror::Error;
+
+/// Why a certificate chain was refused: one reason each, as a person or a log can read it.
+/// The position says which certificate: 0 is the practitioner's, then up toward the anchor.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainError {
+    #[error("certificate {position} is malformed")]
+    Malformed { position: usize },
+    #[error("certificate {position} has expired")]
+    Expired { position: usize },
+    #[error("certificate {position} is not yet valid")]
+    NotYetValid { position: usize },
+    #[error("no trusted authority issued certificate {position}")]
+    UnknownIssuer { position: usize },
+    #[error("the signature on certificate {position} does not verify")]
+    BadSignature { position: usize },
+    #[error("certificate {position} signs others but is not a certification authority")]
+    NotACa { position: usize },
+    #[error("certificate {position} is not allowed this use (key usage)")]
+    KeyUsage { position: usize },
+    #[error("certificate {position} allows fewer intermediate authorities below it (path length)")]
+    PathLength { position: usize },
+    #[error("certificate {position} uses an algorithm or key size that is not allowed")]
+    UnsupportedAlgorithm { position: usize },
+    #[error("certificate {position} has a critical extension this reader does not know")]
+    UnknownCriticalExtension { position: usize },
+    #[error("the chain is longer than {max} certificates")]
+    TooDeep { max: usize },
+    #[error("the trust anchor is malformed")]
+    BadAnchor,
+}

@@ -1,0 +1,126 @@
+//! A test PKI in the shape of IGC-Santé: a root, an intermediate named like "AC IGC-SANTE …
+//! PERSONNES", and practitioner certificates with CN = "8" + RPPS, SN, GN and title, built with
+//! rcgen. Each builder takes the parameters a test wants to break.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose, date_time_ymd,
+};
+
+/// A certificate with its key, able to issue others when it is a CA.
+pub struct Authority {
+    pub der: Vec<u8>,
+    pub pem: String,
+    pub issuer: Issuer<'static, KeyPair>,
+}
+
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authority")
+    }
+}
+
+/// A practitioner certificate and its PKCS#8 key.
+#[derive(Debug)]
+pub struct Leaf {
+    pub der: Vec<u8>,
+    pub key_der: Vec<u8>,
+}
+
+pub fn name(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, "FR");
+    dn.push(DnType::OrganizationName, "ASIP-SANTE TEST");
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+pub fn ca_params(cn: &str, path_len: Option<u8>) -> CertificateParams {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = name(cn);
+    p.is_ca = IsCa::Ca(match path_len {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    });
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.not_before = date_time_ymd(2020, 1, 1);
+    p.not_after = date_time_ymd(2040, 1, 1);
+    p
+}
+
+pub fn root_with(params: CertificateParams) -> Authority {
+    let key = KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("root");
+    Authority {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        issuer: Issuer::new(params, key),
+    }
+}
+
+pub fn root() -> Authority {
+    root_with(ca_params("AC RACINE IGC-SANTE TEST", None))
+}
+
+pub fn intermediate_with(params: CertificateParams, parent: &Authority) -> Authority {
+    let key = KeyPair::generate().expect("key");
+    let cert = params
+        .signed_by(&key, &parent.issuer)
+        .expect("intermediate");
+    Authority {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        issuer: Issuer::new(params, key),
+    }
+}
+
+pub fn intermediate(parent: &Authority) -> Authority {
+    intermediate_with(
+        ca_params("AC IGC-SANTE ELEMENTAIRE PERSONNES", Some(0)),
+        parent,
+    )
+}
+
+/// Dr Karim Benali, cardiologist, RPPS 10101234564.
+pub fn practitioner_params() -> CertificateParams {
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, "FR");
+    dn.push(DnType::OrganizationName, "Cabinet de cardiologie Benali");
+    dn.push(DnType::CommonName, "810101234564");
+    dn.push(DnType::CustomDnType(vec![2, 5, 4, 4]), "Benali");
+    dn.push(DnType::CustomDnType(vec![2, 5, 4, 42]), "Karim");
+    dn.push(DnType::CustomDnType(vec![2, 5, 4, 12]), "Médecin");
+    p.distinguished_name = dn;
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.not_before = date_time_ymd(2024, 1, 1);
+    p.not_after = date_time_ymd(2028, 1, 1);
+    p
+}
+
+pub fn leaf_with(params: CertificateParams, issuer: &Authority) -> Leaf {
+    let key = KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, &issuer.issuer).expect("leaf");
+    Leaf {
+        der: cert.der().to_vec(),
+        key_der: key.serialize_der(),
+    }
+}
+
+pub fn leaf(issuer: &Authority) -> Leaf {
+    leaf_with(practitioner_params(), issuer)
+}
+
+/// A critical extension with an OID no reader knows.
+pub fn unknown_critical_extension() -> CustomExtension {
+    let mut ext =
+        CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 99_999, 1], vec![0x05, 0x00]);
+    ext.set_criticality(true);
+    ext
+}
+
+/// Unix seconds of a date, for verification instants.
+pub fn at(year: i32, month: u8, day: u8) -> i64 {
+    date_time_ymd(year, month, day).unix_timestamp()
+}
