@@ -18,9 +18,15 @@
 
 mod error;
 pub mod identity;
+pub mod import;
+pub mod signing;
 
 pub use error::ChainError;
 pub use identity::PractitionerIdentity;
+pub use import::{SignedImportError, UnverifiedPolicy, import_signed, reverify};
+pub use signing::{
+    SignedRecordError, Signer, SoftwareSigner, VerifiedRecord, sign_record, verify_record,
+};
 
 use x509_parser::certificate::X509Certificate;
 use x509_parser::oid_registry::{
@@ -59,7 +65,10 @@ pub struct VerifiedPractitioner {
 
 fn parse(der: &[u8], position: usize) -> Result<X509Certificate<'_>, ChainError> {
     match X509Certificate::from_der(der) {
-        Ok(([], cert)) => Ok(cert),
+        Ok(([], cert)) => {
+            check_encoding(&cert, position)?;
+            Ok(cert)
+        }
         _ => Err(ChainError::Malformed { position }),
     }
 }
@@ -137,6 +146,19 @@ fn check_validity(
     }
     if at > v.not_after {
         return Err(ChainError::Expired { position });
+    }
+    Ok(())
+}
+
+/// RFC 5280: the outer signature algorithm must be the one inside the signed part, and a
+/// signature leaves no unused bits.
+fn check_encoding(cert: &X509Certificate<'_>, position: usize) -> Result<(), ChainError> {
+    let inner = &cert.tbs_certificate.signature;
+    let outer = &cert.signature_algorithm;
+    let same = inner.algorithm == outer.algorithm
+        && inner.parameters.as_ref().map(|p| p.data) == outer.parameters.as_ref().map(|p| p.data);
+    if !same || cert.signature_value.unused_bits != 0 {
+        return Err(ChainError::Malformed { position });
     }
     Ok(())
 }

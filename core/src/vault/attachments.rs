@@ -168,6 +168,18 @@ impl<'c> AttachmentWriter<'c> {
         Ok(())
     }
 
+    /// Writes everything `reader` yields, 64 KiB at a time.
+    pub fn copy_from(&mut self, reader: &mut dyn Read) -> Result<(), VaultError> {
+        let mut buf = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
+        loop {
+            let n = read_chunk(reader, &mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.write(buf.get(..n).unwrap_or_default())?;
+        }
+    }
+
     /// Seals the last chunk and the header.
     pub fn finish(
         mut self,
@@ -372,14 +384,7 @@ impl Vault {
         }
         self.write(|tx, cipher| {
             let mut writer = AttachmentWriter::begin(tx, AttachmentId::random(), *record)?;
-            let mut buf = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
-            loop {
-                let n = read_chunk(reader, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                writer.write(buf.get(..n).unwrap_or_default())?;
-            }
+            writer.copy_from(reader)?;
             let attachment = writer.finish(cipher, file_name, media_type)?;
             audit::append(
                 tx,
@@ -390,6 +395,37 @@ impl Vault {
                 },
             )?;
             Ok(attachment)
+        })
+    }
+
+    /// Adds a record and a file attached to it in one transaction: a scanned document with its
+    /// scan, a signed record with its signature. Both are stored, or neither.
+    pub fn add_record_with_file(
+        &self,
+        new: crate::model::NewRecord,
+        file_name: &str,
+        media_type: &str,
+        reader: &mut dyn Read,
+    ) -> Result<crate::model::Record, VaultError> {
+        new.body.validate()?;
+        if file_name.trim().is_empty() {
+            return Err(crate::model::ModelError::Empty { field: "file name" }.into());
+        }
+        self.write(|tx, cipher| {
+            let mut record = super::records::insert_new(tx, cipher, new, chrono::Utc::now())?;
+            let mut writer = AttachmentWriter::begin(tx, AttachmentId::random(), record.id)?;
+            writer.copy_from(reader)?;
+            let attachment = writer.finish(cipher, file_name, media_type)?;
+            audit::append(
+                tx,
+                cipher,
+                AuditAction::AttachmentAdded {
+                    attachment_id: attachment.id,
+                    record_id: record.id,
+                },
+            )?;
+            record.attachments.push(attachment);
+            Ok(record)
         })
     }
 

@@ -204,6 +204,43 @@ pub(crate) fn get_profile(
     Ok(profile)
 }
 
+/// Inserts a new record (validated by the caller) in the open transaction, with its audit
+/// entry: the one way a record comes into being, alone or with a file.
+pub(crate) fn insert_new(
+    conn: &Connection,
+    cipher: &RowCipher,
+    new: NewRecord,
+    now: DateTime<Utc>,
+) -> Result<Record, VaultError> {
+    let record = Record {
+        id: RecordId::random(),
+        profile_id: new.profile_id,
+        issued_on: new
+            .issued_on
+            .or(new.body.natural_date())
+            .unwrap_or(now.date_naive()),
+        created_at: now,
+        updated_at: now,
+        provenance: new.provenance,
+        body: new.body,
+        attachments: Vec::new(),
+    };
+    if !profile_exists(conn, &record.profile_id)? {
+        return Err(VaultError::ProfileNotFound);
+    }
+    write_record(conn, cipher, &record)?;
+    audit::append(
+        conn,
+        cipher,
+        AuditAction::RecordAdded {
+            record_id: record.id,
+            profile_id: record.profile_id,
+            kind: record.kind(),
+        },
+    )?;
+    Ok(record)
+}
+
 impl Vault {
     /// Adds a person whose records the vault keeps.
     pub fn add_profile(&self, new: NewProfile) -> Result<Profile, VaultError> {
@@ -307,36 +344,32 @@ impl Vault {
     /// Adds a record. Its issued date defaults to the date its content carries, then today.
     pub fn add_record(&self, new: NewRecord) -> Result<Record, VaultError> {
         new.body.validate()?;
-        let now = Utc::now();
-        let record = Record {
-            id: RecordId::random(),
-            profile_id: new.profile_id,
-            issued_on: new
-                .issued_on
-                .or(new.body.natural_date())
-                .unwrap_or(now.date_naive()),
-            created_at: now,
-            updated_at: now,
-            provenance: new.provenance,
-            body: new.body,
-            attachments: Vec::new(),
-        };
+        self.write(|tx, cipher| insert_new(tx, cipher, new, Utc::now()))
+    }
+
+    /// Replaces a record's provenance (after its signature was verified again), keeping its
+    /// content. Used by the trust module; the content itself changes only through
+    /// [`Vault::update_record`], which drops a practitioner's provenance.
+    pub fn set_provenance(
+        &self,
+        id: &RecordId,
+        provenance: Provenance,
+    ) -> Result<Record, VaultError> {
         self.write(|tx, cipher| {
-            if !profile_exists(tx, &record.profile_id)? {
-                return Err(VaultError::ProfileNotFound);
-            }
+            let mut record = get_record(tx, cipher, id)?;
+            record.provenance = provenance;
             write_record(tx, cipher, &record)?;
             audit::append(
                 tx,
                 cipher,
-                AuditAction::RecordAdded {
+                AuditAction::RecordUpdated {
                     record_id: record.id,
                     profile_id: record.profile_id,
                     kind: record.kind(),
                 },
-            )
-        })?;
-        Ok(record)
+            )?;
+            Ok(record)
+        })
     }
 
     /// Adds many records in one transaction (an import, a generated test set): all or none.
