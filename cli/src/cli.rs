@@ -508,20 +508,16 @@ fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliErro
                 carnet_core::model::RecordBody::Document(d) => d.media_type.clone(),
                 _ => String::new(),
             };
-            let mut reader = attachment
-                .as_ref()
-                .map(|path| open_input(path))
-                .transpose()?;
-            let record = vault.add_record(new)?;
-            if let (Some(path), Some(reader)) = (&attachment, reader.as_mut()) {
-                let name = file_name(path)?;
-                if let Err(e) = vault.attach(&record.id, &name, &media_type, reader) {
-                    // All or nothing for the person: no document record without its file.
-                    let _ = vault.delete_record(&record.id);
-                    return Err(e.into());
-                }
-            }
-            let record = vault.record(&record.id)?;
+            // A document and its file are stored together, or not at all.
+            let record = match &attachment {
+                Some(path) => vault.add_record_with_file(
+                    new,
+                    &file_name(path)?,
+                    &media_type,
+                    &mut open_input(path)?,
+                )?,
+                None => vault.add_record(new)?,
+            };
             output::emit(json, &record, || {
                 println!(
                     "Added {} {} for {}",
