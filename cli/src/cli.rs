@@ -1,6 +1,6 @@
 //! Command-line arguments and what each command does.
 
-use crate::{CliError, add, demo, exchange, keeping, output, secrets};
+use crate::{CliError, add, demo, exchange, keeping, output, practice, secrets};
 use carnet_core::model::{BloodGroup, EmergencyContact, Ins, NewProfile, RecordKind, Relationship};
 use carnet_core::share::printable::Lang;
 use carnet_core::{Vault, VaultOptions};
@@ -164,11 +164,65 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The practitioner certification authorities this device trusts.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Practitioner side: sign a record for a patient and show it as a QR code.
+    #[command(subcommand)]
+    Practitioner(PractitionerCommand),
+    /// Patient side: import a practitioner's signed record from QR images or scanned texts.
+    Import {
+        scans: Vec<PathBuf>,
+        #[arg(long = "text")]
+        texts: Vec<String>,
+        #[arg(long)]
+        profile: Option<String>,
+        /// Store a record whose certificate does not verify, marked NOT verified.
+        #[arg(long)]
+        accept_unverified: bool,
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
     /// Create a demo vault with a realistic family and print the adult's summary.
     Demo {
         /// Where to create the demo vault [default: a new temporary directory].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustCommand {
+    /// Trust a certification authority (PEM or DER), e.g. an IGC-Santé root.
+    AddAnchor {
+        file: PathBuf,
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
+    /// List the trusted authorities.
+    List {
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PractitionerCommand {
+    /// Sign a record file (see examples/) and write its QR code.
+    Issue {
+        /// prescription, letter or lab
+        kind: RecordKind,
+        /// The practitioner's certificate, then intermediates (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The practitioner's PKCS#8 P-256 private key (PEM or DER).
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        file: PathBuf,
+        /// PNG to write (frames get -001, -002… when the record needs several codes).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -314,6 +368,28 @@ pub fn run() -> Result<(), CliError> {
             json,
         ),
         Command::Init => init(&vault_path(cli.vault)?, json),
+        Command::Trust(TrustCommand::AddAnchor { file, trust_dir }) => {
+            practice::add_anchor(&practice::trust_dir(trust_dir)?, &file, json)
+        }
+        Command::Trust(TrustCommand::List { trust_dir }) => {
+            practice::list(&practice::trust_dir(trust_dir)?, json)
+        }
+        Command::Practitioner(PractitionerCommand::Issue {
+            kind,
+            cert,
+            key,
+            file,
+            out,
+        }) => practice::issue(
+            practice::IssueArgs {
+                kind,
+                cert,
+                key,
+                file,
+                out,
+            },
+            json,
+        ),
         Command::Restore {
             file,
             into,
@@ -428,7 +504,28 @@ fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliErro
         | Command::Doctor(_)
         | Command::Receive { .. }
         | Command::Restore { .. }
-        | Command::Erase { .. } => Err(CliError::other("unreachable command")),
+        | Command::Erase { .. }
+        | Command::Trust(_)
+        | Command::Practitioner(_) => Err(CliError::other("unreachable command")),
+        Command::Import {
+            scans,
+            texts,
+            profile,
+            accept_unverified,
+            trust_dir,
+        } => {
+            let profile = profile_arg(vault, profile.as_deref())?;
+            let store = practice::load_store(&practice::trust_dir(trust_dir)?)?;
+            practice::import(
+                vault,
+                &profile.id,
+                &scans,
+                &texts,
+                &store,
+                accept_unverified,
+                json,
+            )
+        }
         Command::Backup {
             profile,
             out,

@@ -15,6 +15,7 @@ mod demo;
 mod exchange;
 mod keeping;
 mod output;
+mod practice;
 mod secrets;
 
 use carnet_core::VaultError;

@@ -24,7 +24,9 @@ impl std::fmt::Debug for Authority {
 #[derive(Debug)]
 pub struct Leaf {
     pub der: Vec<u8>,
+    pub pem: String,
     pub key_der: Vec<u8>,
+    pub key_pem: String,
 }
 
 pub fn name(cn: &str) -> DistinguishedName {
@@ -104,7 +106,9 @@ pub fn leaf_with(params: CertificateParams, issuer: &Authority) -> Leaf {
     let cert = params.signed_by(&key, &issuer.issuer).expect("leaf");
     Leaf {
         der: cert.der().to_vec(),
+        pem: cert.pem(),
         key_der: key.serialize_der(),
+        key_pem: key.serialize_pem(),
     }
 }
 

@@ -63,6 +63,11 @@ impl ReaderSession {
                     "this is a doctor's hello, not a patient's share",
                 ));
             }
+            CodeKind::SignedRecord => {
+                return Err(ShareError::Malformed(
+                    "this is a practitioner's signed record: import it into the patient's vault",
+                ));
+            }
         };
         let opened = seal::open(&sealed, &self.doctor, now);
         match opened {

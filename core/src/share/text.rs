@@ -10,7 +10,8 @@
 //! |--------|-------------------------------------------|
 //! | `CH1:` | a doctor's hello, version 1 ([`super::hello`]) |
 //! | `CS1:` | a sealed share, version 1 ([`super::seal`])    |
-//! | `CF1:` | one frame of a multi-frame share ([`super::frames`]) |
+//! | `CF1:` | one frame of a multi-frame share or signed record ([`super::frames`]) |
+//! | `CR1:` | a practitioner's signed record, version 1 ([`crate::trust::signing`]) |
 
 use super::ShareError;
 
@@ -23,6 +24,7 @@ pub enum CodeKind {
     Hello,
     Share,
     Frame,
+    SignedRecord,
 }
 
 impl CodeKind {
@@ -31,6 +33,7 @@ impl CodeKind {
             Self::Hello => "CH1:",
             Self::Share => "CS1:",
             Self::Frame => "CF1:",
+            Self::SignedRecord => "CR1:",
         }
     }
 }
@@ -49,19 +52,24 @@ pub fn decode(text: &str) -> Result<(CodeKind, Vec<u8>), ShareError> {
         return Err(ShareError::TooLarge);
     }
     let upper = trimmed.to_ascii_uppercase();
-    let (kind, body) = [CodeKind::Hello, CodeKind::Share, CodeKind::Frame]
-        .into_iter()
-        .find_map(|k| upper.strip_prefix(k.prefix()).map(|b| (k, b)))
-        .ok_or_else(|| {
-            // "CS2:" is a later version of a known code, not garbage.
-            let b = upper.as_bytes();
-            match (b.first(), b.get(1), b.get(2), b.get(3)) {
-                (Some(b'C'), Some(b'H' | b'S' | b'F'), Some(v @ b'2'..=b'9'), Some(b':')) => {
-                    ShareError::UnsupportedVersion(v - b'0')
-                }
-                _ => ShareError::NotACarnetCode,
+    let (kind, body) = [
+        CodeKind::Hello,
+        CodeKind::Share,
+        CodeKind::Frame,
+        CodeKind::SignedRecord,
+    ]
+    .into_iter()
+    .find_map(|k| upper.strip_prefix(k.prefix()).map(|b| (k, b)))
+    .ok_or_else(|| {
+        // "CS2:" is a later version of a known code, not garbage.
+        let b = upper.as_bytes();
+        match (b.first(), b.get(1), b.get(2), b.get(3)) {
+            (Some(b'C'), Some(b'H' | b'S' | b'F' | b'R'), Some(v @ b'2'..=b'9'), Some(b':')) => {
+                ShareError::UnsupportedVersion(v - b'0')
             }
-        })?;
+            _ => ShareError::NotACarnetCode,
+        }
+    })?;
     let bytes = base45::decode(body).map_err(|_| {
         // Base45 groups are 2 or 3 characters: a text one character into a group was cut.
         if body.len() % 3 == 1 {

@@ -20,6 +20,7 @@ mod error;
 pub mod identity;
 pub mod import;
 pub mod signing;
+pub mod transport;
 
 pub use error::ChainError;
 pub use identity::PractitionerIdentity;
@@ -82,26 +83,28 @@ fn name_of(cert: &X509Certificate<'_>) -> String {
         .unwrap_or_else(|| cert.subject().to_string())
 }
 
-/// Decodes PEM blocks ("CERTIFICATE") or a single DER certificate.
+/// Decodes the certificates of a file: PEM blocks ("CERTIFICATE"), in order, or one DER
+/// certificate. Each must parse.
 pub fn certificates_from_file(bytes: &[u8]) -> Result<Vec<Vec<u8>>, ChainError> {
-    if bytes.starts_with(b"-----BEGIN")
-        || bytes.iter().take(64).all(|b| b.is_ascii())
-            && bytes.windows(10).any(|w| w == b"-----BEGIN")
-    {
-        let mut ders = Vec::new();
-        for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
-            let pem = pem.map_err(|_| ChainError::BadAnchor)?;
-            if pem.label == "CERTIFICATE" {
-                ders.push(pem.contents);
-            }
-        }
-        if ders.is_empty() {
-            return Err(ChainError::BadAnchor);
-        }
-        Ok(ders)
+    let ders = if bytes.windows(10).any(|w| w == b"-----BEGIN") {
+        x509_parser::pem::Pem::iter_from_buffer(bytes)
+            .enumerate()
+            .filter_map(|(position, pem)| match pem {
+                Ok(pem) if pem.label == "CERTIFICATE" => Some(Ok(pem.contents)),
+                Ok(_) => None,
+                Err(_) => Some(Err(ChainError::Malformed { position })),
+            })
+            .collect::<Result<Vec<_>, _>>()?
     } else {
-        Ok(vec![bytes.to_vec()])
+        vec![bytes.to_vec()]
+    };
+    if ders.is_empty() {
+        return Err(ChainError::Malformed { position: 0 });
     }
+    for (position, der) in ders.iter().enumerate() {
+        parse(der, position)?;
+    }
+    Ok(ders)
 }
 
 /// Whether the signature algorithm, with the issuer's key, is on the allow-list.
@@ -212,7 +215,7 @@ impl TrustStore {
     /// parse and be a CA allowed to sign certificates.
     pub fn add(&mut self, file: &[u8]) -> Result<Vec<String>, ChainError> {
         let mut added = Vec::new();
-        for der in certificates_from_file(file)? {
+        for der in certificates_from_file(file).map_err(|_| ChainError::BadAnchor)? {
             let cert = parse(&der, 0).map_err(|_| ChainError::BadAnchor)?;
             check_issuer(&cert, 0, 0).map_err(|_| ChainError::BadAnchor)?;
             let name = name_of(&cert);
