@@ -165,14 +165,14 @@ impl CpuSnapshot {
         // user nice system idle iowait irq softirq steal
         let machine_busy_ticks = [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum();
         let own = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let fields: Vec<u64> = own
-            .rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        // After the state letter: ppid .. cmajflt, then utime stime cutime cstime.
-        let own_ticks = fields.get(10..14)?.iter().sum();
+        // Fields after the command name, by position (some, such as tpgid, may be -1).
+        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+        // fields[0] is the state; utime, stime, cutime, cstime are fields[11..15].
+        let own_ticks = fields
+            .get(11..15)?
+            .iter()
+            .map(|v| v.parse::<u64>().ok())
+            .sum::<Option<u64>>()?;
         Some(Self {
             machine_busy_ticks,
             own_ticks,
@@ -306,4 +306,26 @@ pub fn run(config: &Config) -> Result<(), BenchError> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn own_cpu_time_is_read_from_proc() {
+        let before = CpuSnapshot::take().unwrap();
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < std::time::Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = CpuSnapshot::take().unwrap();
+        assert!(
+            after.own_ticks >= before.own_ticks + 20,
+            "{before:?} {after:?}"
+        );
+        assert!(before.others_busy_since(&after).is_some());
+    }
 }
