@@ -241,6 +241,12 @@ enum DoctorCommand {
         terminal: bool,
         #[arg(long, env = "CARNET_DOCTOR_STATE")]
         state: Option<PathBuf>,
+        /// The practitioner's certificate chain (PEM): the patient then sees who they share with.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// The practitioner's PKCS#8 P-256 key.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
     },
 }
 
@@ -284,6 +290,9 @@ struct ShareCommand {
     /// Include the letters' full text (usually makes an animated multi-frame share).
     #[arg(long)]
     letter_text: bool,
+    /// Where the trusted authorities are, to verify the doctor's hello.
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
     /// Show what would be shared, and share nothing.
     #[arg(long)]
     preview: bool,
@@ -344,13 +353,25 @@ pub fn run() -> Result<(), CliError> {
             minutes,
             terminal,
             state,
-        }) => exchange::doctor_hello(
-            &exchange::doctor_state(state)?,
-            minutes,
-            out.as_deref(),
-            terminal,
-            json,
-        ),
+            cert,
+            key,
+        }) => {
+            let signer = match (cert, key) {
+                (Some(cert), Some(key)) => Some(practice::signer(&cert, &key)?),
+                (None, None) => None,
+                _ => return Err(CliError::usage("give both --cert and --key, or neither")),
+            };
+            exchange::doctor_hello(
+                &exchange::doctor_state(state)?,
+                minutes,
+                signer
+                    .as_ref()
+                    .map(|s| s as &dyn carnet_core::trust::Signer),
+                out.as_deref(),
+                terminal,
+                json,
+            )
+        }
         Command::Receive {
             files,
             texts,
@@ -541,6 +562,8 @@ fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliErro
         Command::Share(args) => {
             let profile = profile_arg(vault, args.profile.as_deref())?;
             let hello = exchange::read_hello(args.for_image.as_deref(), args.for_text.as_deref())?;
+            let store = practice::load_store(&practice::trust_dir(args.trust_dir)?)?;
+            let recipient = hello.as_ref().map(|h| h.recipient(&store, exchange::now()));
             let selection = carnet_core::share::Selection {
                 excluded: args.exclude.into_iter().collect(),
                 included: args.include.into_iter().collect(),
@@ -554,6 +577,7 @@ fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliErro
                 exchange::ShareArgs {
                     profile: profile.id,
                     hello,
+                    recipient,
                     open: args.open,
                     lifetime: args.expires,
                     out: args.out,

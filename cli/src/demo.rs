@@ -38,7 +38,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let hello_png = dir.join("hello.png");
     let share_png = dir.join("share.png");
     let html = dir.join("summary.html");
-    let session = exchange::new_doctor_session(&state, 15 * 60)?;
+    let session = exchange::new_doctor_session(&state, 15 * 60, None)?;
     exchange::write_code_file(&session.hello().to_text(), 10, &hello_png)?;
     let hello =
         exchange::read_hello(Some(&hello_png), None)?.ok_or_else(|| CliError::other("no hello"))?;

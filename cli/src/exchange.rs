@@ -166,8 +166,15 @@ fn load_sessions(dir: &Path, now: u64) -> Vec<DoctorSession> {
 }
 
 /// A new hello session, kept in `state`.
-pub fn new_doctor_session(state: &Path, lifetime: u64) -> Result<DoctorSession, CliError> {
-    let session = DoctorSession::new(now(), lifetime);
+pub fn new_doctor_session(
+    state: &Path,
+    lifetime: u64,
+    signer: Option<&dyn carnet_core::trust::Signer>,
+) -> Result<DoctorSession, CliError> {
+    let mut session = DoctorSession::new(now(), lifetime);
+    if let Some(signer) = signer {
+        session.sign_hello(signer)?;
+    }
     save_session(state, &session)?;
     Ok(session)
 }
@@ -186,14 +193,16 @@ pub fn receive_files(state: &Path, files: &[PathBuf]) -> Result<share::OpenedSha
 pub fn doctor_hello(
     state: &Path,
     minutes: u64,
+    signer: Option<&dyn carnet_core::trust::Signer>,
     out: Option<&Path>,
     terminal: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let session = new_doctor_session(state, minutes.clamp(1, 24 * 60) * 60)?;
+    let session = new_doctor_session(state, minutes.clamp(1, 24 * 60) * 60, signer)?;
     let hello = session.hello();
     let text = hello.to_text();
-    let matrix = QrMatrix::encode(&text, 10)?;
+    // With the practitioner's certificate chain the hello is larger than a bare key.
+    let matrix = QrMatrix::encode(&text, share::MAX_SINGLE_VERSION)?;
     if let Some(out) = out {
         write_code(&matrix, out)?;
     }
@@ -301,6 +310,8 @@ pub fn receive(args: ReceiveArgs, json: bool) -> Result<(), CliError> {
 pub struct ShareArgs {
     pub profile: carnet_core::model::ProfileId,
     pub hello: Option<Hello>,
+    /// Who the hello says it is, checked against the trust store.
+    pub recipient: Option<share::Recipient>,
     pub open: bool,
     pub lifetime: u64,
     pub out: Option<PathBuf>,
@@ -339,11 +350,12 @@ pub fn share(vault: &Vault, args: ShareArgs, json: bool) -> Result<(), CliError>
         let items = share::pack::candidates(&summary, &args.selection);
         return output::emit(json, &items, || output::preview(&items));
     }
-    let prepared = share::share_profile(
+    let prepared = share::share_profile_to(
         vault,
         &args.profile,
         &args.selection,
         args.hello.as_ref(),
+        args.recipient.as_ref(),
         today,
         now(),
         args.lifetime,
@@ -386,6 +398,13 @@ pub fn share(vault: &Vault, args: ShareArgs, json: bool) -> Result<(), CliError>
         || {
             if let Some(w) = prepared.warning() {
                 println!("WARNING: {w}");
+            }
+            match &args.recipient {
+                Some(r @ share::Recipient::Verified(_)) => println!("Recipient: {}", r.describe()),
+                Some(r @ share::Recipient::Unverified { .. }) => {
+                    println!("WARNING: {}", r.describe())
+                }
+                None => {}
             }
             match &prepared.mode {
                 share::ShareMode::ToHello { fingerprint } => println!(

@@ -86,18 +86,22 @@ pub fn add_anchor(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
         .add(&bytes)
         .map_err(|e| CliError::from(e).context(file))?;
     std::fs::create_dir_all(dir)?;
-    let existing: Vec<Vec<u8>> = load_store(dir)?
+    let known = load_store(dir)?;
+    let existing: Vec<&Vec<u8>> = known
         .anchors()
         .iter()
-        .map(|a| a.der.clone())
+        .map(|a| &a.der)
+        .chain(known.intermediates())
         .collect();
-    for anchor in check
+    let new: Vec<&Vec<u8>> = check
         .anchors()
         .iter()
-        .filter(|a| !existing.contains(&a.der))
-    {
+        .map(|a| &a.der)
+        .chain(check.intermediates())
+        .collect();
+    for der in new.into_iter().filter(|d| !existing.contains(d)) {
         let n = std::fs::read_dir(dir)?.count();
-        std::fs::write(dir.join(format!("anchor-{:03}.der", n + 1)), &anchor.der)?;
+        std::fs::write(dir.join(format!("authority-{:03}.der", n + 1)), der)?;
     }
     output::emit(json, &names, || {
         for n in &names {
@@ -128,17 +132,21 @@ pub struct IssueArgs {
 }
 
 /// The practitioner signs a record file and writes its QR code(s).
-pub fn issue(args: IssueArgs, json: bool) -> Result<(), CliError> {
+/// A software signer from a certificate chain file (PEM) and a PKCS#8 key file.
+pub fn signer(cert: &Path, key: &Path) -> Result<SoftwareSigner, CliError> {
     let read = |p: &Path| {
         std::fs::read(p).map_err(|e| CliError {
             message: format!("cannot read {}: {}", p.display(), e.kind()),
             code: 4,
         })
     };
-    let chain = trust::certificates_from_file(&read(&args.cert)?)
-        .map_err(|e| CliError::from(e).context(&args.cert))?;
-    let signer = SoftwareSigner::new(&read(&args.key)?, chain)
-        .map_err(|e| CliError::from(e).context(&args.key))?;
+    let chain =
+        trust::certificates_from_file(&read(cert)?).map_err(|e| CliError::from(e).context(cert))?;
+    SoftwareSigner::new(&read(key)?, chain).map_err(|e| CliError::from(e).context(key))
+}
+
+pub fn issue(args: IssueArgs, json: bool) -> Result<(), CliError> {
+    let signer = signer(&args.cert, &args.key)?;
     let body = crate::add::parse_record_file(&args.file)?;
     if body.kind() != args.kind {
         return Err(CliError::invalid(format!(

@@ -39,7 +39,7 @@ fn signed_prescription_from_cardiologist_to_patient() {
     let root = pki::root();
     let inter = pki::intermediate(&root);
     let leaf = pki::leaf(&inter);
-    std::fs::write(dir.join("root.pem"), &root.pem).unwrap();
+    std::fs::write(dir.join("root.pem"), root.pem.clone() + &inter.pem).unwrap();
     std::fs::write(dir.join("cert.pem"), leaf.pem.clone() + &inter.pem).unwrap();
     std::fs::write(dir.join("key.pem"), &leaf.key_pem).unwrap();
     let record = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/prescription.json");
@@ -124,4 +124,74 @@ fn signed_prescription_from_cardiologist_to_patient() {
 
     let summary = ok(dir, &["summary", "--as-of", "2026-11-28"]);
     assert!(summary.contains("[signed, verified]"), "{summary}");
+
+    // The GP's device shows a signed hello; the patient sees who they share with, and the
+    // audit log keeps it.
+    let hello = dir.join("hello.png");
+    ok(
+        dir,
+        &[
+            "doctor",
+            "hello",
+            "--state",
+            dir.join("doctor").to_str().unwrap(),
+            "--cert",
+            dir.join("cert.pem").to_str().unwrap(),
+            "--key",
+            dir.join("key.pem").to_str().unwrap(),
+            "--out",
+            hello.to_str().unwrap(),
+        ],
+    );
+    let shared = ok(
+        dir,
+        &[
+            "share",
+            "--for",
+            hello.to_str().unwrap(),
+            "--out",
+            dir.join("share.png").to_str().unwrap(),
+        ],
+    );
+    assert!(shared.contains("Recipient: Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"), "{shared}");
+    let log = ok(dir, &["log"]);
+    assert!(
+        log.contains("verified by AC RACINE IGC-SANTE TEST"),
+        "{log}"
+    );
+    let read = ok(
+        dir,
+        &[
+            "receive",
+            "--state",
+            dir.join("doctor").to_str().unwrap(),
+            dir.join("share.png").to_str().unwrap(),
+        ],
+    );
+    assert!(read.contains("signed by practitioner, verified"), "{read}");
+
+    // An unsigned hello gets a warning.
+    let plain = dir.join("plain-hello.png");
+    ok(
+        dir,
+        &[
+            "doctor",
+            "hello",
+            "--state",
+            dir.join("doctor").to_str().unwrap(),
+            "--out",
+            plain.to_str().unwrap(),
+        ],
+    );
+    let warned = ok(
+        dir,
+        &[
+            "share",
+            "--for",
+            plain.to_str().unwrap(),
+            "--out",
+            dir.join("share2.png").to_str().unwrap(),
+        ],
+    );
+    assert!(warned.contains("WARNING: UNVERIFIED recipient"), "{warned}");
 }

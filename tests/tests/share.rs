@@ -478,6 +478,7 @@ fn each_share_is_logged_with_its_items_and_recipient() {
             items,
             recipient,
             expires_at,
+            ..
         } => {
             assert_eq!(profile_id, family.adult.id);
             assert_eq!(recipient, Some(doctor.hello().fingerprint()));

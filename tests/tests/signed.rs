@@ -32,9 +32,12 @@ impl Pki {
         )
         .unwrap()
     }
+    /// The root, and the intermediate the patient's app ships with (a hello carries only the
+    /// practitioner's own certificate).
     fn store(&self) -> TrustStore {
         let mut s = TrustStore::new();
-        s.add(self.root.pem.as_bytes()).unwrap();
+        s.add((self.root.pem.clone() + &self.inter.pem).as_bytes())
+            .unwrap();
         s
     }
 }
@@ -262,4 +265,81 @@ fn garbage_is_a_typed_error() {
         SignedRecordError::Malformed(_)
     ));
     assert!(SoftwareSigner::new(b"not a key", vec![]).is_err());
+}
+
+#[test]
+fn a_signed_hello_tells_the_patient_who_they_share_with() {
+    use carnet_core::share::{self, DoctorSession, Hello, Recipient, Selection, ShareError};
+    use carnet_core::vault::AuditAction;
+    let p = pki();
+    let now = now() as u64;
+    let mut session = DoctorSession::new(now, 900);
+    session.sign_hello(&p.signer()).unwrap();
+    let hello = Hello::parse(&session.hello().to_text(), now).unwrap();
+    let recipient = hello.recipient(&p.store(), now);
+    assert_eq!(
+        recipient.describe(),
+        "Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"
+    );
+    assert!(matches!(recipient, Recipient::Verified(_)));
+
+    // Without the anchor, or without a certificate: a clear warning.
+    let unknown = hello.recipient(&TrustStore::new(), now);
+    assert!(
+        matches!(&unknown, Recipient::Unverified { reason } if reason.contains("no trusted authority")),
+        "{unknown:?}"
+    );
+    let anonymous = Hello::parse(&DoctorSession::new(now, 900).hello().to_text(), now).unwrap();
+    assert!(
+        anonymous
+            .recipient(&p.store(), now)
+            .describe()
+            .starts_with("UNVERIFIED recipient")
+    );
+
+    // Another practitioner's certificate pasted onto this hello: refused.
+    let other = pki::leaf(&p.inter);
+    let mut forged = hello.clone();
+    forged.chain[0] = other.der.clone();
+    assert_eq!(
+        Hello::parse(&forged.to_text(), now).unwrap_err(),
+        ShareError::HelloSignatureMismatch
+    );
+    let mut unsigned = hello.clone();
+    unsigned.signature = None;
+    assert_eq!(
+        Hello::parse(&unsigned.to_text(), now).unwrap_err(),
+        ShareError::HelloSignatureMismatch
+    );
+
+    // The share still opens with the session, and the audit log keeps who it was for.
+    let t = TestVault::new();
+    let profile = t.vault().add_profile(adult()).unwrap();
+    t.vault()
+        .add_record(NewRecord::entered(profile.id, dose_change()))
+        .unwrap();
+    let prepared = share::share_profile_to(
+        t.vault(),
+        &profile.id,
+        &Selection::default(),
+        Some(&hello),
+        Some(&recipient),
+        date("2026-11-18"),
+        now,
+        600,
+    )
+    .unwrap();
+    let mut reader = share::ReaderSession::new(vec![session]);
+    assert!(reader.push_text(&prepared.codes[0], now).unwrap().complete);
+    match t.vault().audit_log().unwrap().pop().unwrap().action {
+        AuditAction::Shared { practitioner, .. } => {
+            assert_eq!(
+                practitioner.as_deref(),
+                Some(
+                    "Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -22,6 +22,8 @@ pub enum ShareError {
     Expired { expired_at: String },
     #[error("the doctor's code expired; show a new one")]
     HelloExpired,
+    #[error("the doctor's code carries a signature that does not match its certificate; refused")]
+    HelloSignatureMismatch,
     #[error("this share was sealed for another device's code, not this one")]
     WrongKey,
     #[error("the share was modified or damaged (integrity check failed)")]

@@ -4,9 +4,15 @@
 //!
 //! # Format (hello version 1, QR prefix `CH1:`)
 //!
-//! CBOR map: `0` the X25519 session public key (32 bytes), `1` expiry (Unix seconds).
-//! Keys `2` (practitioner certificate, DER) and `3` (signature over keys 0 and 1) are reserved
-//! for the trust module.
+//! CBOR map: `0` the X25519 session public key (32 bytes), `1` expiry (Unix seconds), and for a
+//! verified recipient `2` the practitioner's certificate (DER, in a list; the authorities above
+//! it come from the patient's trust store) and
+//! `3` an ECDSA P-256 signature (64 bytes) by that certificate's key over
+//! `"carnet.hello.v1" || session key || expiry (u64 BE) || SHA-256 of the chain`.
+//!
+//! Before sharing, [`Hello::recipient`] tells the patient who they share with: a practitioner
+//! verified against the trust store, or a clear "not verified". A hello whose signature does
+//! not match its certificate is refused outright.
 //!
 //! The session secret stays on the doctor's device ([`DoctorSession`]) and is zeroized on drop.
 
@@ -29,6 +35,10 @@ struct HelloWire {
     session_key: [u8; 32],
     #[n(1)]
     expires_at: u64,
+    #[n(2)]
+    chain: Option<Vec<minicbor::bytes::ByteVec>>,
+    #[n(3)]
+    signature: Option<minicbor::bytes::ByteVec>,
 }
 
 /// What the patient's app reads from the doctor's screen.
@@ -37,6 +47,41 @@ pub struct Hello {
     pub session_key: [u8; 32],
     /// Unix seconds.
     pub expires_at: u64,
+    /// The practitioner's certificate chain, when the doctor's device identifies itself.
+    pub chain: Vec<Vec<u8>>,
+    pub signature: Option<Vec<u8>>,
+}
+
+/// Who a hello says it is, as the patient sees it before sharing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// "Dr X, cardiologist, RPPS …, verified by <anchor>".
+    Verified(crate::trust::VerifiedPractitioner),
+    /// No certificate, or one that does not verify: the patient is warned.
+    Unverified { reason: String },
+}
+
+impl Recipient {
+    /// The line to show before sharing, and to keep in the audit log.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Verified(p) => format!("{}, verified by {}", p.identity.describe(), p.anchor),
+            Self::Unverified { reason } => format!("UNVERIFIED recipient ({reason})"),
+        }
+    }
+}
+
+fn signed_content(session_key: &[u8; 32], expires_at: u64, chain: &[Vec<u8>]) -> Vec<u8> {
+    let mut chain_hash = Sha256::new_with_prefix(b"carnet.hello.chain");
+    for der in chain {
+        chain_hash.update((der.len() as u64).to_be_bytes());
+        chain_hash.update(der);
+    }
+    let mut out = b"carnet.hello.v1".to_vec();
+    out.extend_from_slice(session_key);
+    out.extend_from_slice(&expires_at.to_be_bytes());
+    out.extend_from_slice(&chain_hash.finalize());
+    out
 }
 
 impl fmt::Debug for Hello {
@@ -74,6 +119,14 @@ impl Hello {
         let wire = HelloWire {
             session_key: self.session_key,
             expires_at: self.expires_at,
+            chain: (!self.chain.is_empty()).then(|| {
+                self.chain
+                    .iter()
+                    .cloned()
+                    .map(minicbor::bytes::ByteVec::from)
+                    .collect()
+            }),
+            signature: self.signature.clone().map(minicbor::bytes::ByteVec::from),
         };
         text::encode(
             CodeKind::Hello,
@@ -92,11 +145,44 @@ impl Hello {
         let hello = Self {
             session_key: wire.session_key,
             expires_at: wire.expires_at,
+            chain: wire
+                .chain
+                .unwrap_or_default()
+                .into_iter()
+                .map(|b| b.to_vec())
+                .collect(),
+            signature: wire.signature.map(|b| b.to_vec()),
         };
         if now > hello.expires_at {
             return Err(ShareError::HelloExpired);
         }
+        // A signature that does not match its certificate is refused here, before the patient
+        // is shown anything.
+        if !hello.chain.is_empty() {
+            let signature = hello
+                .signature
+                .as_deref()
+                .ok_or(ShareError::HelloSignatureMismatch)?;
+            let content = signed_content(&hello.session_key, hello.expires_at, &hello.chain);
+            crate::trust::signing::verify_by_leaf(&hello.chain, &content, signature)
+                .map_err(|_| ShareError::HelloSignatureMismatch)?;
+        }
         Ok(hello)
+    }
+
+    /// Who this hello says it is, checked against `store` at `now` (Unix seconds).
+    pub fn recipient(&self, store: &crate::trust::TrustStore, now: u64) -> Recipient {
+        if self.chain.is_empty() {
+            return Recipient::Unverified {
+                reason: "the doctor's device showed no certificate".into(),
+            };
+        }
+        match store.verify(&self.chain, i64::try_from(now).unwrap_or(i64::MAX)) {
+            Ok(p) => Recipient::Verified(p),
+            Err(e) => Recipient::Unverified {
+                reason: e.to_string(),
+            },
+        }
     }
 }
 
@@ -132,8 +218,29 @@ impl DoctorSession {
             hello: Hello {
                 session_key,
                 expires_at,
+                chain: Vec::new(),
+                signature: None,
             },
         }
+    }
+
+    /// Signs this session's hello as the practitioner behind `signer`, so patients see who
+    /// they share with.
+    pub fn sign_hello(
+        &mut self,
+        signer: &dyn crate::trust::Signer,
+    ) -> Result<(), crate::trust::SignedRecordError> {
+        // Only the practitioner's own certificate travels, to keep the code small; the
+        // patient's trust store holds the authorities above it.
+        let chain: Vec<Vec<u8>> = signer.certificate_chain().into_iter().take(1).collect();
+        let signature = signer.sign(&signed_content(
+            &self.hello.session_key,
+            self.hello.expires_at,
+            &chain,
+        ))?;
+        self.hello.chain = chain;
+        self.hello.signature = Some(signature);
+        Ok(())
     }
 
     pub fn hello(&self) -> &Hello {

@@ -22,7 +22,7 @@ pub mod seal;
 pub mod text;
 
 pub use error::ShareError;
-pub use hello::{DoctorSession, Hello};
+pub use hello::{DoctorSession, Hello, Recipient};
 pub use pack::{ConsultationPack, ItemKey, Section, Selection, ShareItem};
 pub use reader::{ReadProgress, ReaderSession};
 pub use render::QrMatrix;
@@ -124,6 +124,24 @@ pub fn share_profile(
     now: u64,
     lifetime: u64,
 ) -> Result<PreparedShare, ShareFlowError> {
+    share_profile_to(
+        vault, profile, selection, recipient, None, today, now, lifetime,
+    )
+}
+
+/// [`share_profile`], also logging who the recipient was as the patient saw it
+/// ([`Recipient::describe`]).
+#[allow(clippy::too_many_arguments)]
+pub fn share_profile_to(
+    vault: &Vault,
+    profile: &ProfileId,
+    selection: &Selection,
+    recipient: Option<&Hello>,
+    identity: Option<&Recipient>,
+    today: NaiveDate,
+    now: u64,
+    lifetime: u64,
+) -> Result<PreparedShare, ShareFlowError> {
     if let Some(h) = recipient {
         if now > h.expires_at {
             return Err(ShareError::HelloExpired.into());
@@ -139,6 +157,7 @@ pub fn share_profile(
             ShareMode::Open => None,
         },
         expires_at: prepared.expires_at,
+        practitioner: identity.map(Recipient::describe),
     })?;
     Ok(prepared)
 }

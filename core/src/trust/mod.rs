@@ -49,10 +49,12 @@ pub struct TrustAnchor {
     pub name: String,
 }
 
-/// The anchors this device trusts. Empty until the app adds some.
+/// The anchors this device trusts, and the intermediate authorities it knows (so a
+/// practitioner's code need carry only their own certificate). Empty until the app adds some.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor>,
+    intermediates: Vec<Vec<u8>>,
 }
 
 /// A chain that verified: who the practitioner is, which anchor vouched for them, and the
@@ -211,23 +213,34 @@ impl TrustStore {
         Self::default()
     }
 
-    /// Adds anchors from a PEM file (one or more certificates) or a DER certificate. Each must
-    /// parse and be a CA allowed to sign certificates.
+    /// Adds the authorities of a PEM file (one or more certificates) or a DER certificate.
+    /// Each must parse and be a CA allowed to sign certificates. A self-signed one becomes a
+    /// trust anchor; any other is kept as a known intermediate, trusted only through an
+    /// anchor. Returns their names.
     pub fn add(&mut self, file: &[u8]) -> Result<Vec<String>, ChainError> {
         let mut added = Vec::new();
         for der in certificates_from_file(file).map_err(|_| ChainError::BadAnchor)? {
             let cert = parse(&der, 0).map_err(|_| ChainError::BadAnchor)?;
             check_issuer(&cert, 0, 0).map_err(|_| ChainError::BadAnchor)?;
             let name = name_of(&cert);
-            if !self.anchors.iter().any(|a| a.der == der) {
-                self.anchors.push(TrustAnchor {
-                    der: der.clone(),
-                    name: name.clone(),
-                });
+            if cert.subject().as_raw() == cert.issuer().as_raw() {
+                if !self.anchors.iter().any(|a| a.der == der) {
+                    self.anchors.push(TrustAnchor {
+                        der: der.clone(),
+                        name: name.clone(),
+                    });
+                }
+            } else if !self.intermediates.contains(&der) {
+                self.intermediates.push(der.clone());
             }
             added.push(name);
         }
         Ok(added)
+    }
+
+    /// The known intermediate authorities (DER).
+    pub fn intermediates(&self) -> &[Vec<u8>] {
+        &self.intermediates
     }
 
     pub fn anchors(&self) -> &[TrustAnchor] {
@@ -244,11 +257,15 @@ impl TrustStore {
             return Err(ChainError::TooDeep { max: MAX_CHAIN });
         }
         let at = ASN1Time::from_timestamp(at).map_err(|_| ChainError::Malformed { position: 0 })?;
-        let certs = chain
+        let mut certs = chain
             .iter()
             .enumerate()
             .map(|(i, der)| parse(der, i))
             .collect::<Result<Vec<_>, _>>()?;
+        // The store's known intermediates come after those presented, numbered after them.
+        for der in &self.intermediates {
+            certs.push(parse(der, certs.len())?);
+        }
         let anchors = self
             .anchors
             .iter()

@@ -135,6 +135,25 @@ fn chain_hash(chain: &[Vec<u8>]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Checks `signature` over `message` with the key of the first certificate of `chain`.
+pub fn verify_by_leaf(
+    chain: &[Vec<u8>],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignedRecordError> {
+    let leaf_der = chain
+        .first()
+        .ok_or(SignedRecordError::Malformed("no certificate"))?;
+    let (_, leaf) = x509_parser::parse_x509_certificate(leaf_der)
+        .map_err(|_| SignedRecordError::Chain(ChainError::Malformed { position: 0 }))?;
+    let key = VerifyingKey::from_public_key_der(leaf.public_key().raw)
+        .map_err(|_| SignedRecordError::Chain(ChainError::UnsupportedAlgorithm { position: 0 }))?;
+    let signature =
+        Signature::from_slice(signature).map_err(|_| SignedRecordError::BadSignature)?;
+    key.verify(message, &signature)
+        .map_err(|_| SignedRecordError::BadSignature)
+}
+
 /// Signs `body` at `signed_at` (Unix seconds); returns the signed record's bytes.
 pub fn sign_record(
     body: &RecordBody,
@@ -230,18 +249,13 @@ pub fn read(
         return Err(SignedRecordError::Malformed("not a signed record"));
     }
     let chain: Vec<Vec<u8>> = envelope.chain.into_iter().map(|b| b.to_vec()).collect();
+    // The signature must match the certificate it carries before anything else is believed.
+    verify_by_leaf(&chain, &envelope.signed, &envelope.signature)?;
     let leaf_der = chain
         .first()
         .ok_or(SignedRecordError::Malformed("no certificate"))?;
-    // The signature must match the certificate it carries before anything else is believed.
     let (_, leaf) = x509_parser::parse_x509_certificate(leaf_der)
         .map_err(|_| SignedRecordError::Chain(ChainError::Malformed { position: 0 }))?;
-    let key = VerifyingKey::from_public_key_der(leaf.public_key().raw)
-        .map_err(|_| SignedRecordError::Chain(ChainError::UnsupportedAlgorithm { position: 0 }))?;
-    let signature =
-        Signature::from_slice(&envelope.signature).map_err(|_| SignedRecordError::BadSignature)?;
-    key.verify(&envelope.signed, &signature)
-        .map_err(|_| SignedRecordError::BadSignature)?;
     if signed.chain_hash != chain_hash(&chain) {
         return Err(SignedRecordError::BadSignature);
     }

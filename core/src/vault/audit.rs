@@ -61,6 +61,10 @@ pub enum AuditAction {
         items: Vec<String>,
         recipient: Option<String>,
         expires_at: u64,
+        /// Who the doctor's hello said it was, as the patient was shown it ("…, verified by
+        /// …" or "UNVERIFIED recipient (…)").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        practitioner: Option<String>,
     },
 }
 
