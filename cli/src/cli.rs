@@ -164,6 +164,28 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Doctor side: sign an access receipt for a share read (which share, which items, when).
+    Receipt {
+        /// The share's images, read again with this device's sessions.
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, env = "CARNET_DOCTOR_STATE")]
+        state: Option<PathBuf>,
+    },
+    /// Patient side: keep a doctor's receipt (--add IMAGE or --text) and list who viewed what.
+    Receipts {
+        #[arg(long)]
+        add: Option<PathBuf>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
     /// The practitioner certification authorities this device trusts.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -392,6 +414,16 @@ pub fn run() -> Result<(), CliError> {
         Command::Trust(TrustCommand::AddAnchor { file, trust_dir }) => {
             practice::add_anchor(&practice::trust_dir(trust_dir)?, &file, json)
         }
+        Command::Receipt {
+            files,
+            cert,
+            key,
+            out,
+            state,
+        } => {
+            let signer = practice::signer(&cert, &key)?;
+            practice::receipt(&exchange::doctor_state(state)?, &files, &signer, &out, json)
+        }
         Command::Trust(TrustCommand::List { trust_dir }) => {
             practice::list(&practice::trust_dir(trust_dir)?, json)
         }
@@ -527,7 +559,16 @@ fn with_vault(vault: &Vault, command: Command, json: bool) -> Result<(), CliErro
         | Command::Restore { .. }
         | Command::Erase { .. }
         | Command::Trust(_)
-        | Command::Practitioner(_) => Err(CliError::other("unreachable command")),
+        | Command::Practitioner(_)
+        | Command::Receipt { .. } => Err(CliError::other("unreachable command")),
+        Command::Receipts {
+            add,
+            text,
+            trust_dir,
+        } => {
+            let store = practice::load_store(&practice::trust_dir(trust_dir)?)?;
+            practice::receipts(vault, add.as_deref(), text.as_deref(), &store, json)
+        }
         Command::Import {
             scans,
             texts,

@@ -256,3 +256,83 @@ pub fn import(
 fn now_secs() -> i64 {
     i64::try_from(crate::exchange::now()).unwrap_or(i64::MAX)
 }
+
+impl From<trust::receipt::ReceiptError> for CliError {
+    fn from(e: trust::receipt::ReceiptError) -> Self {
+        match e {
+            trust::receipt::ReceiptError::Code(c) => c.into(),
+            trust::receipt::ReceiptError::Signed(s) => s.into(),
+            trust::receipt::ReceiptError::Vault(v) => v.into(),
+        }
+    }
+}
+
+/// Doctor side: read the share again from its images and sign a receipt for it.
+pub fn receipt(
+    state: &Path,
+    files: &[PathBuf],
+    signer: &SoftwareSigner,
+    out: &Path,
+    json: bool,
+) -> Result<(), CliError> {
+    let share = crate::exchange::receive_files(state, files)?;
+    let bytes = trust::receipt::sign_receipt(&share, signer, now_secs())?;
+    let code =
+        carnet_core::share::text::encode(carnet_core::share::text::CodeKind::Receipt, &bytes);
+    crate::exchange::write_code_file(&code, carnet_core::share::MAX_SINGLE_VERSION, out)?;
+    output::emit(
+        json,
+        &serde_json::json!({ "receipt": code, "out": out }),
+        || {
+            println!(
+                "Receipt for the share read from {} item group(s) written to {}.",
+                trust::receipt::items_read(&share).len(),
+                out.display()
+            );
+            println!("Show it to the patient; `carnet receipts --add` keeps it in their vault.");
+        },
+    )
+}
+
+/// Patient side: keep a receipt (from an image or text) and list those kept.
+pub fn receipts(
+    vault: &Vault,
+    add: Option<&Path>,
+    text: Option<&str>,
+    store: &TrustStore,
+    json: bool,
+) -> Result<(), CliError> {
+    let scanned = match (add, text) {
+        (Some(path), _) => {
+            let bytes = std::fs::read(path).map_err(|e| CliError {
+                message: format!("cannot read {}: {}", path.display(), e.kind()),
+                code: 4,
+            })?;
+            carnet_core::share::render::read_image(&bytes)?
+                .into_iter()
+                .next()
+        }
+        (None, Some(t)) => Some(t.to_owned()),
+        (None, None) => None,
+    };
+    if let Some(code) = scanned {
+        trust::receipt::keep_receipt(vault, &code, store)?;
+    }
+    let all = trust::receipt::receipts(vault)?;
+    output::emit(json, &all, || {
+        if all.is_empty() {
+            println!("No receipts yet.");
+        }
+        for r in &all {
+            let when = chrono::DateTime::from_timestamp(r.read_at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            println!(
+                "{when}  {}  read the share to {}: {}",
+                r.practitioner,
+                r.hello,
+                r.items.join(", ")
+            );
+        }
+    })
+}

@@ -170,6 +170,32 @@ fn signed_prescription_from_cardiologist_to_patient() {
     );
     assert!(read.contains("signed by practitioner, verified"), "{read}");
 
+    // The GP's device signs an access receipt; the patient keeps it and lists who read what.
+    let receipt = dir.join("receipt.png");
+    ok(
+        dir,
+        &[
+            "receipt",
+            dir.join("share.png").to_str().unwrap(),
+            "--state",
+            dir.join("doctor").to_str().unwrap(),
+            "--cert",
+            dir.join("cert.pem").to_str().unwrap(),
+            "--key",
+            dir.join("key.pem").to_str().unwrap(),
+            "--out",
+            receipt.to_str().unwrap(),
+        ],
+    );
+    let listed = ok(dir, &["receipts", "--add", receipt.to_str().unwrap()]);
+    assert!(
+        listed.contains(
+            "Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"
+        ),
+        "{listed}"
+    );
+    assert!(listed.contains("medications"), "{listed}");
+
     // An unsigned hello gets a warning.
     let plain = dir.join("plain-hello.png");
     ok(

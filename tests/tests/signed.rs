@@ -343,3 +343,70 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
+    use carnet_core::share::text::{self, CodeKind};
+    use carnet_core::share::{self, DoctorSession, Selection};
+    use carnet_core::trust::receipt;
+    let p = pki();
+    let read_at = now();
+    let now = read_at as u64;
+    let (t, family) = demo_vault(date("2026-11-18"));
+    let session = DoctorSession::new(now, 900);
+    let prepared = share::share_profile(
+        t.vault(),
+        &family.adult.id,
+        &Selection::default(),
+        Some(session.hello()),
+        date("2026-11-18"),
+        now,
+        600,
+    )
+    .unwrap();
+    let fingerprint = session.hello().fingerprint();
+    let mut reader = share::ReaderSession::new(vec![session]);
+    reader.push_text(&prepared.codes[0], now).unwrap();
+    let opened = reader.into_result().unwrap();
+
+    // The doctor's device signs a receipt and shows it.
+    let bytes = receipt::sign_receipt(&opened, &p.signer(), read_at + 60).unwrap();
+    let code = text::encode(CodeKind::Receipt, &bytes);
+    assert!(
+        carnet_core::share::QrMatrix::encode(&code, carnet_core::share::MAX_SINGLE_VERSION).is_ok()
+    );
+
+    // The patient keeps it, verified, and lists it.
+    let kept = receipt::keep_receipt(t.vault(), &code, &p.store()).unwrap();
+    assert!(kept.verified);
+    assert_eq!(kept.hello, fingerprint);
+    assert!(
+        kept.items.iter().any(|i| i == "5 medications"),
+        "{:?}",
+        kept.items
+    );
+    assert_eq!(
+        kept.practitioner,
+        "Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"
+    );
+    assert_eq!(receipt::receipts(t.vault()).unwrap(), vec![kept]);
+
+    // A receipt altered after signing is refused; one from an unknown authority is kept as
+    // not verified.
+    let at_item = bytes
+        .windows(13)
+        .position(|w| w == b"5 medications")
+        .unwrap();
+    let mut altered = bytes.clone();
+    altered[at_item] = b'X';
+    assert!(
+        receipt::keep_receipt(
+            t.vault(),
+            &text::encode(CodeKind::Receipt, &altered),
+            &p.store()
+        )
+        .is_err()
+    );
+    let unknown = receipt::keep_receipt(t.vault(), &code, &TrustStore::new()).unwrap();
+    assert!(!unknown.verified && unknown.practitioner.ends_with("(NOT verified)"));
+}

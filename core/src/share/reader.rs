@@ -63,9 +63,9 @@ impl ReaderSession {
                     "this is a doctor's hello, not a patient's share",
                 ));
             }
-            CodeKind::SignedRecord => {
+            CodeKind::SignedRecord | CodeKind::Receipt => {
                 return Err(ShareError::Malformed(
-                    "this is a practitioner's signed record: import it into the patient's vault",
+                    "this is a practitioner's signed record or receipt: import it into the patient's vault",
                 ));
             }
         };

@@ -12,6 +12,7 @@
 //! | `CS1:` | a sealed share, version 1 ([`super::seal`])    |
 //! | `CF1:` | one frame of a multi-frame share or signed record ([`super::frames`]) |
 //! | `CR1:` | a practitioner's signed record, version 1 ([`crate::trust::signing`]) |
+//! | `CK1:` | a practitioner's access receipt, version 1 ([`crate::trust::receipt`]) |
 
 use super::ShareError;
 
@@ -25,6 +26,7 @@ pub enum CodeKind {
     Share,
     Frame,
     SignedRecord,
+    Receipt,
 }
 
 impl CodeKind {
@@ -34,6 +36,7 @@ impl CodeKind {
             Self::Share => "CS1:",
             Self::Frame => "CF1:",
             Self::SignedRecord => "CR1:",
+            Self::Receipt => "CK1:",
         }
     }
 }
@@ -57,6 +60,7 @@ pub fn decode(text: &str) -> Result<(CodeKind, Vec<u8>), ShareError> {
         CodeKind::Share,
         CodeKind::Frame,
         CodeKind::SignedRecord,
+        CodeKind::Receipt,
     ]
     .into_iter()
     .find_map(|k| upper.strip_prefix(k.prefix()).map(|b| (k, b)))
@@ -64,9 +68,12 @@ pub fn decode(text: &str) -> Result<(CodeKind, Vec<u8>), ShareError> {
         // "CS2:" is a later version of a known code, not garbage.
         let b = upper.as_bytes();
         match (b.first(), b.get(1), b.get(2), b.get(3)) {
-            (Some(b'C'), Some(b'H' | b'S' | b'F' | b'R'), Some(v @ b'2'..=b'9'), Some(b':')) => {
-                ShareError::UnsupportedVersion(v - b'0')
-            }
+            (
+                Some(b'C'),
+                Some(b'H' | b'S' | b'F' | b'R' | b'K'),
+                Some(v @ b'2'..=b'9'),
+                Some(b':'),
+            ) => ShareError::UnsupportedVersion(v - b'0'),
             _ => ShareError::NotACarnetCode,
         }
     })?;

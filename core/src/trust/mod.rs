@@ -19,6 +19,7 @@
 mod error;
 pub mod identity;
 pub mod import;
+pub mod receipt;
 pub mod signing;
 pub mod transport;
 

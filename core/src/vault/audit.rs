@@ -54,6 +54,15 @@ pub enum AuditAction {
         records_updated: usize,
         records_skipped: usize,
     },
+    /// A doctor's device confirmed reading a share (a signed access receipt).
+    ReceiptReceived {
+        practitioner: String,
+        verified: bool,
+        hello: String,
+        share_expires_at: u64,
+        items: Vec<String>,
+        read_at: i64,
+    },
     /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
     /// fingerprint; `None` for an open share), valid until when (Unix seconds).
     Shared {
