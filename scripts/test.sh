@@ -9,3 +9,5 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The bindings as apps use them: Kotlin on the JVM, Python, and the C ABI of the iOS library.
+./scripts/ffi-tests.sh

@@ -29,24 +29,52 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         &Passphrase::new(DEMO_PASSPHRASE),
         &VaultOptions::default(),
     )?;
-    let family = carnet_core::demo::populate(&vault, today)?;
+    let family = carnet_core::demo::populate_family(&vault, today)?;
+
+    // The cardiologist hands Camille his letter and the prescription that changed her dose,
+    // signed, by QR code; her phone verifies them against the demo's authorities.
+    let pki = crate::demo_pki::create(&dir.join("pki"), today)?;
+    let now = i64::try_from(exchange::now()).unwrap_or(i64::MAX);
+    let visit_at = now - 36 * 86_400;
+    let mut signed_items = 0;
+    for body in carnet_core::demo::cardiology_visit(today) {
+        let signed = carnet_core::trust::sign_record(&body, &pki.cardiologist, visit_at)?;
+        let scanned = signed_code_round_trip(&signed)?;
+        carnet_core::trust::import_signed(
+            &vault,
+            &family.adult.id,
+            &scanned,
+            &pki.store,
+            now,
+            Default::default(),
+        )?;
+        signed_items += 1;
+    }
     let summary = vault.summary(&family.adult.id, today)?;
 
-    // The consultation: the GP's device shows a hello, Camille's phone seals her pack to it,
-    // the GP's device reads the code from the image and prints the page.
+    // The consultation: the GP's device shows a hello signed with her certificate; Camille's
+    // phone sees who she is sharing with, seals her pack to it; the GP's device reads the code
+    // from the image, prints the page and hands back a signed receipt.
     let state = dir.join("doctor-state");
     let hello_png = dir.join("hello.png");
     let share_png = dir.join("share.png");
+    let receipt_png = dir.join("receipt.png");
     let html = dir.join("summary.html");
-    let session = exchange::new_doctor_session(&state, 15 * 60, None)?;
-    exchange::write_code_file(&session.hello().to_text(), 10, &hello_png)?;
+    let session = exchange::new_doctor_session(&state, 15 * 60, Some(&pki.gp))?;
+    exchange::write_code_file(
+        &session.hello().to_text(),
+        carnet_core::share::MAX_SINGLE_VERSION,
+        &hello_png,
+    )?;
     let hello =
         exchange::read_hello(Some(&hello_png), None)?.ok_or_else(|| CliError::other("no hello"))?;
-    let prepared = carnet_core::share::share_profile(
+    let recipient = hello.recipient(&pki.store, exchange::now());
+    let prepared = carnet_core::share::share_profile_to(
         &vault,
         &family.adult.id,
         &carnet_core::share::Selection::default(),
         Some(&hello),
+        Some(&recipient),
         today,
         exchange::now(),
         carnet_core::share::DEFAULT_SHARE_SECONDS,
@@ -62,6 +90,17 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         &html,
         carnet_core::share::printable::render(&received, today, &printed, Default::default()),
     )?;
+    let receipt = carnet_core::trust::receipt::sign_receipt(&received, &pki.gp, now)?;
+    let receipt_code =
+        carnet_core::share::text::encode(carnet_core::share::text::CodeKind::Receipt, &receipt);
+    exchange::write_code_file(
+        &receipt_code,
+        carnet_core::share::MAX_SINGLE_VERSION,
+        &receipt_png,
+    )?;
+    let scanned_receipt =
+        carnet_core::share::render::read_image(&std::fs::read(&receipt_png)?)?.remove(0);
+    let kept = carnet_core::trust::receipt::keep_receipt(&vault, &scanned_receipt, &pki.store)?;
 
     // Keeping it safe: a backup with the recovery key, restored into a second vault (a new
     // phone), compared with the first record by record.
@@ -107,12 +146,18 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     println!();
     output::summary(&summary);
     println!();
+    println!(
+        "From the cardiologist, by QR code: {signed_items} signed records, verified against the demo authorities in {}",
+        pki.trust_dir.display()
+    );
+    println!();
     println!("The consultation, by QR code:");
     println!(
-        "  1. the doctor's hello ({}):   {}",
+        "  1. the GP's hello ({}): {}",
         hello.fingerprint(),
         hello_png.display()
     );
+    println!("     Camille's phone shows: {}", recipient.describe());
     println!(
         "  2. Camille's share, sealed to it ({} items, QR version {}): {}",
         prepared.items.len(),
@@ -129,6 +174,11 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         received.pack.allergies.len()
     );
     println!("  4. the printable page:          {}", html.display());
+    println!(
+        "  5. the GP's signed receipt, kept in Camille's vault: {} ({})",
+        receipt_png.display(),
+        kept.practitioner
+    );
     println!();
     println!("Keeping it safe:");
     println!(
@@ -169,4 +219,21 @@ fn same_content(a: &Vault, b: &Vault) -> Result<bool, CliError> {
         }
     }
     Ok(true)
+}
+
+/// A signed record goes through its QR code and back, as the patient's phone would scan it.
+fn signed_code_round_trip(signed: &[u8]) -> Result<Vec<u8>, CliError> {
+    let mut scanner = carnet_core::trust::transport::SignedRecordScanner::new();
+    for code in carnet_core::trust::transport::qr_codes(signed)? {
+        let png =
+            carnet_core::share::QrMatrix::encode(&code, carnet_core::share::MAX_SINGLE_VERSION)?
+                .to_png(4);
+        for text in carnet_core::share::render::read_image(&png)? {
+            scanner.push_text(&text)?;
+        }
+    }
+    scanner
+        .result()
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| CliError::other("the signed record did not scan back"))
 }

@@ -12,6 +12,7 @@
 mod add;
 mod cli;
 mod demo;
+mod demo_pki;
 mod exchange;
 mod keeping;
 mod output;

@@ -155,42 +155,6 @@ pub fn adult_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
             ],
             notes: None,
         }),
-        RecordBody::Prescription(Prescription {
-            prescriber: Prescriber {
-                name: "Dr Karim Benali".into(),
-                specialty: Some("cardiologie".into()),
-                rpps: Rpps::parse("10101234564").ok(),
-            },
-            date: ago(today, 36),
-            medications: vec![Medication {
-                notes: Some("Dose réduite de 5 à 2,5 mg (bradycardie)".into()),
-                ..med(
-                    "Bisoprolol",
-                    "C07AB07",
-                    "2,5 mg, comprimé",
-                    "1 comprimé le matin",
-                    90,
-                    3,
-                )
-            }],
-            notes: None,
-        }),
-        RecordBody::Letter(Letter {
-            author: "Dr Karim Benali".into(),
-            specialty: Some("cardiologie".into()),
-            date: ago(today, 36),
-            subject: "Consultation de cardiologie : bradycardie sous bêtabloquant".into(),
-            body: "Cher confrère,\n\n\
-                   J'ai revu ce jour votre patiente pour des épisodes de fatigue et de vertiges. \
-                   La fréquence cardiaque de repos est à 48/min, la tension à 128/76 mmHg. \
-                   L'ECG montre une bradycardie sinusale sans trouble conductif. \
-                   L'échographie cardiaque est normale (FEVG 60 %).\n\n\
-                   Je réduis le bisoprolol de 5 mg à 2,5 mg le matin. \
-                   Le reste du traitement est inchangé. Je vous propose un contrôle de la \
-                   kaliémie et de la créatinine sous ramipril, et je la reverrai dans six mois.\n\n\
-                   Bien confraternellement,\nDr Karim Benali"
-                .into(),
-        }),
     ];
     /// Days ago, HbA1c %, creatinine µmol/L, eGFR, potassium, LDL g/L, HDL g/L, triglycerides g/L.
     type LabDay = (u64, f64, f64, f64, f64, f64, f64, f64);
@@ -239,6 +203,50 @@ pub fn adult_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
         .into_iter()
         .map(|body| NewRecord::entered(profile, body))
         .collect()
+}
+
+/// The cardiologist's visit five weeks ago: the letter and the prescription that halved the
+/// beta-blocker. The demo program hands these over signed by the cardiologist;
+/// [`populate`] stores them as typed by the patient.
+pub fn cardiology_visit(today: NaiveDate) -> Vec<RecordBody> {
+    vec![
+        RecordBody::Prescription(Prescription {
+            prescriber: Prescriber {
+                name: "Dr Karim Benali".into(),
+                specialty: Some("cardiologie".into()),
+                rpps: Rpps::parse("10101234564").ok(),
+            },
+            date: ago(today, 36),
+            medications: vec![Medication {
+                notes: Some("Dose réduite de 5 à 2,5 mg (bradycardie)".into()),
+                ..med(
+                    "Bisoprolol",
+                    "C07AB07",
+                    "2,5 mg, comprimé",
+                    "1 comprimé le matin",
+                    90,
+                    3,
+                )
+            }],
+            notes: None,
+        }),
+        RecordBody::Letter(Letter {
+            author: "Dr Karim Benali".into(),
+            specialty: Some("cardiologie".into()),
+            date: ago(today, 36),
+            subject: "Consultation de cardiologie : bradycardie sous bêtabloquant".into(),
+            body: "Cher confrère,\n\n\
+                   J'ai revu ce jour votre patiente pour des épisodes de fatigue et de vertiges. \
+                   La fréquence cardiaque de repos est à 48/min, la tension à 128/76 mmHg. \
+                   L'ECG montre une bradycardie sinusale sans trouble conductif. \
+                   L'échographie cardiaque est normale (FEVG 60 %).\n\n\
+                   Je réduis le bisoprolol de 5 mg à 2,5 mg le matin. \
+                   Le reste du traitement est inchangé. Je vous propose un contrôle de la \
+                   kaliémie et de la créatinine sous ramipril, et je la reverrai dans six mois.\n\n\
+                   Bien confraternellement,\nDr Karim Benali"
+                .into(),
+        }),
+    ]
 }
 
 /// The child: a severe peanut allergy, an adrenaline auto-injector, routine immunisations.
@@ -422,8 +430,20 @@ pub struct DemoFamily {
     pub parent: Profile,
 }
 
-/// Adds the demo family and their records to `vault`, dated relative to `today`.
+/// Adds the demo family and their records to `vault`, dated relative to `today`, the
+/// cardiology visit included as typed by the patient.
 pub fn populate(vault: &Vault, today: NaiveDate) -> Result<DemoFamily, VaultError> {
+    let family = populate_family(vault, today)?;
+    let visit = cardiology_visit(today)
+        .into_iter()
+        .map(|body| NewRecord::entered(family.adult.id, body))
+        .collect();
+    vault.add_records(visit)?;
+    Ok(family)
+}
+
+/// [`populate`] without the cardiology visit, for a caller that imports it signed.
+pub fn populate_family(vault: &Vault, today: NaiveDate) -> Result<DemoFamily, VaultError> {
     let mut adult = NewProfile::new("Camille Martin", date("1966-03-14"), Relationship::Owner);
     adult.ins = Ins::parse("2 66 03 75 115 123 40").ok();
     adult.blood_group = Some(BloodGroup::APos);

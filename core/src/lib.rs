@@ -26,3 +26,8 @@ pub mod trust;
 pub mod vault;
 
 pub use vault::{Vault, VaultError, VaultOptions};
+
+// The UniFFI component of the plain data types (feature `uniffi`, turned on by `carnet-ffi`
+// only): the derives in `model` and `share` need this crate's `UniFfiTag`.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

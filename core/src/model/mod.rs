@@ -10,6 +10,8 @@ pub mod identifiers;
 mod ids;
 mod profile;
 mod record;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_types;
 mod views;
 
 pub use error::ModelError;

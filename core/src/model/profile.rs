@@ -8,6 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How the person relates to the vault's owner.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Relationship {
@@ -49,6 +50,7 @@ impl fmt::Display for Relationship {
 }
 
 /// ABO group and RhD factor.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BloodGroup {
     #[serde(rename = "A+")]
@@ -113,10 +115,12 @@ impl fmt::Display for BloodGroup {
 }
 
 /// Who to call in an emergency.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmergencyContact {
     pub name: String,
     pub phone: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship: Option<String>,
 }
@@ -128,15 +132,19 @@ impl fmt::Debug for EmergencyContact {
 }
 
 /// What a caller supplies to add a profile.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewProfile {
     pub display_name: String,
     pub birth_date: NaiveDate,
     pub relationship: Relationship,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ins: Option<Ins>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blood_group: Option<BloodGroup>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_contact: Option<EmergencyContact>,
 }
@@ -189,16 +197,20 @@ impl fmt::Debug for NewProfile {
 
 /// A stored profile. `Debug` shows only its id and relationship: names and birth dates are
 /// personal data.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     pub id: ProfileId,
     pub display_name: String,
     pub birth_date: NaiveDate,
     pub relationship: Relationship,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ins: Option<Ins>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blood_group: Option<BloodGroup>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_contact: Option<EmergencyContact>,
 }

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 /// The kind of a record. Stored in plaintext (see the vault schema) so a list can be
 /// filtered without decrypting every row.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
@@ -74,6 +75,7 @@ impl FromStr for RecordKind {
 }
 
 /// Where a record came from. A doctor weighs a typed-in dose differently from a signed one.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Provenance {
@@ -109,6 +111,7 @@ impl Provenance {
 
 /// A code in a terminology: ATC or CIP13 for drugs, LOINC for labs, CIM-10 or SNOMED CT for
 /// conditions.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CodedConcept {
     pub system: String,
@@ -125,16 +128,20 @@ impl CodedConcept {
 }
 
 /// Who signed a prescription.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prescriber {
     pub name: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialty: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpps: Option<Rpps>,
 }
 
 /// How long a medication is to be taken, as the prescription says it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MedicationDuration {
@@ -143,36 +150,46 @@ pub enum MedicationDuration {
 }
 
 /// One line of a prescription.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Medication {
     pub name: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodedConcept>,
     /// Strength and form as printed: "1000 mg, comprimé".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strength: Option<String>,
     /// Instructions exactly as written: "1 comprimé matin et soir".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub instructions: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<MedicationDuration>,
     /// How many times the prescription may be renewed ("à renouveler 2 fois").
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub renewals: u8,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prescription {
     pub prescriber: Prescriber,
     pub date: NaiveDate,
     pub medications: Vec<Medication>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
 
 /// A measured value: a number with its unit, or text ("négatif", "traces").
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LabValue {
@@ -190,12 +207,16 @@ impl fmt::Display for LabValue {
 }
 
 /// The laboratory's reference range: numeric bounds, or a text such as "< 0.5".
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct ReferenceRange {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -212,21 +233,27 @@ impl fmt::Display for ReferenceRange {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabResult {
     pub analyte: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loinc: Option<String>,
     pub value: LabValue,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_range: Option<ReferenceRange>,
     /// As flagged by the laboratory (or computed from the range when entered by hand).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub abnormal: bool,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabReport {
     pub laboratory: String,
@@ -234,9 +261,11 @@ pub struct LabReport {
     pub results: Vec<LabResult>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
     pub author: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialty: Option<String>,
     pub date: NaiveDate,
@@ -245,6 +274,7 @@ pub struct Letter {
 }
 
 /// A scanned or photographed paper document; its content is the attachment.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub title: String,
@@ -252,6 +282,7 @@ pub struct Document {
     pub media_type: String,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllergySeverity {
@@ -260,19 +291,25 @@ pub enum AllergySeverity {
     Severe,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allergy {
     pub substance: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodedConcept>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<AllergySeverity>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noted_on: Option<NaiveDate>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionStatus {
@@ -281,35 +318,45 @@ pub enum ConditionStatus {
     Resolved,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub name: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodedConcept>,
     #[serde(default)]
     pub status: ConditionStatus,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onset: Option<NaiveDate>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Immunisation {
     pub vaccine: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodedConcept>,
     pub date: NaiveDate,
     /// "dose 2", "rappel".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dose: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lot: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administered_by: Option<String>,
 }
 
 /// The clinical content of a record, tagged by `"kind"` in JSON.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordBody {
@@ -448,6 +495,7 @@ impl RecordBody {
 }
 
 /// An encrypted file attached to a record (a scan, a PDF, a photo).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub id: AttachmentId,
@@ -457,10 +505,12 @@ pub struct Attachment {
 }
 
 /// What a caller supplies to add a record.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewRecord {
     pub profile_id: ProfileId,
     /// Defaults to the date the body carries, then to today.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_on: Option<NaiveDate>,
     pub provenance: Provenance,
@@ -480,6 +530,7 @@ impl NewRecord {
 }
 
 /// A stored record.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub id: RecordId,
@@ -490,6 +541,7 @@ pub struct Record {
     pub provenance: Provenance,
     pub body: RecordBody,
     /// Filled by the vault from its attachment table.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
 }

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub const OPEN_ENDED_PRESCRIPTION_DAYS: u64 = 365;
 
 /// A medication the patient is taking today, from the latest prescription that names it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentMedication {
     pub medication: Medication,
@@ -107,6 +108,7 @@ pub fn current_medications(records: &[Record], today: NaiveDate) -> Vec<CurrentM
 }
 
 /// One measurement of an analyte.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabPoint {
     pub date: NaiveDate,
@@ -120,6 +122,7 @@ pub struct LabPoint {
 }
 
 /// The latest result of one analyte with the values before it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalyteTrend {
     pub analyte: String,

@@ -129,6 +129,7 @@ pub fn looks_like_card(text: &str) -> bool {
 }
 
 /// A card read back and checked.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VerifiedCard {
     /// The card's lines, without the check line.

@@ -29,6 +29,13 @@ impl serde::Serialize for Day {
     }
 }
 
+// Across the UniFFI boundary a `Day` is its ISO 8601 date string, like every other date.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(Day, String, {
+    lower: |day| day.to_date().format("%Y-%m-%d").to_string(),
+    try_lift: |s| Ok(Day::from_date(NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")?)),
+});
+
 impl Day {
     const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
         Some(d) => d,
@@ -55,6 +62,7 @@ impl Day {
 
 /// Where an item came from, as the doctor must see it.
 /// Absent from the encoding when [`Source::Patient`], the most common.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cbor(index_only)]
@@ -87,6 +95,7 @@ impl Source {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackPatient {
@@ -102,6 +111,7 @@ pub struct PackPatient {
     pub emergency_contact: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackAllergy {
@@ -118,6 +128,7 @@ pub struct PackAllergy {
     pub source: Source,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackCondition {
@@ -134,6 +145,7 @@ pub struct PackCondition {
     pub recorded: Day,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackMedication {
@@ -158,6 +170,7 @@ pub struct PackMedication {
     pub notes: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLabPoint {
@@ -170,6 +183,7 @@ pub struct PackLabPoint {
     pub abnormal: bool,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLab {
@@ -190,6 +204,7 @@ pub struct PackLab {
     pub source: Source,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLetter {
@@ -210,6 +225,7 @@ pub struct PackLetter {
 }
 
 /// The consultation pack, version 1.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct ConsultationPack {
@@ -250,6 +266,7 @@ impl ConsultationPack {
 pub type ItemKey = String;
 
 /// The sections of a pack, in the order a doctor reads them.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -264,6 +281,7 @@ pub enum Section {
 }
 
 /// One line of the preview: what it is and whether it will be shared.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShareItem {
     pub key: ItemKey,

@@ -8,6 +8,7 @@ use super::text::{self, CodeKind};
 use super::{ShareError, render};
 
 /// Where a reading stands.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReadProgress {
     /// Between 0 and 1.

@@ -40,6 +40,7 @@ const TAG_LEN: usize = 16;
 pub const MAX_SEALED_BYTES: usize = 96 * 1024;
 
 /// Who can open a share.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum ShareMode {
@@ -162,6 +163,7 @@ pub fn seal_with(
 }
 
 /// A share that opened: its pack, who could open it, and until when it was valid.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OpenedShare {
     pub pack: ConsultationPack,

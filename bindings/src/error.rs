@@ -1,0 +1,226 @@
+//! The one error type of the boundary.
+
+use carnet_core::VaultError;
+use carnet_core::crypto::KeyStoreError;
+use carnet_core::model::ModelError;
+use carnet_core::share::{ShareError, ShareFlowError};
+
+/// Everything that can go wrong in a Carnet call. One flat list, so an app can `when`/`switch`
+/// on it; in Kotlin it is `CarnetException` with one subclass per variant, in Swift the
+/// `CarnetError` enum, in Python `CarnetError.<Variant>`.
+///
+/// `reason` is a sentence for a person. It never holds a key, a passphrase, a recovery key,
+/// a name or any health data (the core's errors are written that way), so it may be shown and
+/// logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[non_exhaustive]
+pub enum CarnetError {
+    /// No vault file at this path.
+    #[error("{reason}")]
+    VaultNotFound { reason: String },
+    /// A file already exists where a vault was to be created; it was left untouched.
+    #[error("{reason}")]
+    AlreadyExists { reason: String },
+    /// The file is not a Carnet vault.
+    #[error("{reason}")]
+    NotAVault { reason: String },
+    /// The vault is damaged; it was left untouched (restore from a backup).
+    #[error("{reason}")]
+    VaultCorrupt { reason: String },
+    /// The vault, or a code, was written by a newer Carnet: update the app.
+    #[error("{reason}")]
+    NewerVersion { reason: String },
+    #[error("{reason}")]
+    WrongPassphrase { reason: String },
+    #[error("{reason}")]
+    WrongRecoveryKey { reason: String },
+    /// The recovery key text has a typing mistake (its check characters do not match).
+    #[error("{reason}")]
+    RecoveryKeyMistyped { reason: String },
+    /// The platform key store returned a key that is not this vault's.
+    #[error("{reason}")]
+    WrongPlatformKey { reason: String },
+    /// The vault has no key slot of that kind (for example no platform slot yet).
+    #[error("{reason}")]
+    NoKeySlot { reason: String },
+    /// The platform key store is not available (no hardware key, key invalidated).
+    /// A `PlatformKeyStore` implementation throws this.
+    #[error("{reason}")]
+    KeyStoreUnavailable { reason: String },
+    /// The user dismissed the biometric or screen-lock prompt.
+    /// A `PlatformKeyStore` implementation throws this.
+    #[error("{reason}")]
+    KeyStoreCancelled { reason: String },
+    /// The platform key store failed for another reason.
+    /// A `PlatformKeyStore` implementation throws this.
+    #[error("{reason}")]
+    KeyStoreFailed { reason: String },
+    /// The vault's stored key-derivation parameters are below the minimum.
+    #[error("{reason}")]
+    WeakKeyDerivation { reason: String },
+    #[error("{reason}")]
+    PassphraseTooShort { reason: String },
+    /// Stored data failed its integrity check (modified, moved or damaged): nothing of it was
+    /// returned.
+    #[error("{reason}")]
+    IntegrityFailure { reason: String },
+    #[error("{reason}")]
+    ProfileNotFound { reason: String },
+    #[error("{reason}")]
+    RecordNotFound { reason: String },
+    #[error("{reason}")]
+    AttachmentNotFound { reason: String },
+    /// An argument was refused: an empty required field, a malformed INS or RPPS, a date that
+    /// is not `YYYY-MM-DD`, an id that is not a UUID.
+    #[error("{reason}")]
+    InvalidInput { reason: String },
+    /// The disk is full; nothing was changed.
+    #[error("{reason}")]
+    DiskFull { reason: String },
+    /// The vault is on a read-only file system; nothing was changed.
+    #[error("{reason}")]
+    ReadOnly { reason: String },
+    /// A storage or file error (SQLite, file system).
+    #[error("{reason}")]
+    Storage { reason: String },
+    /// The vault was locked with `lock()`; unlock it again to use it.
+    #[error("{reason}")]
+    VaultLocked { reason: String },
+    /// A scanned text is not a Carnet code at all.
+    #[error("{reason}")]
+    NotACarnetCode { reason: String },
+    /// A scanned code or frame is malformed, truncated, too large or from another share.
+    #[error("{reason}")]
+    MalformedCode { reason: String },
+    /// The share expired: ask the patient to show a new one.
+    #[error("{reason}")]
+    ShareExpired { reason: String },
+    /// The doctor's hello expired: the doctor shows a new one.
+    #[error("{reason}")]
+    HelloExpired { reason: String },
+    /// The share was sealed for another device's hello, or needs a doctor session.
+    #[error("{reason}")]
+    WrongDevice { reason: String },
+    /// The share or emergency card was modified or damaged.
+    #[error("{reason}")]
+    Tampered { reason: String },
+    /// Not enough frames scanned yet.
+    #[error("{reason}")]
+    Incomplete { reason: String },
+    /// No QR code in the image, or the image could not be read.
+    #[error("{reason}")]
+    NoCodeInImage { reason: String },
+    /// The content does not fit in a QR code of the version asked for.
+    #[error("{reason}")]
+    DoesNotFit { reason: String },
+    /// A failure of the boundary itself: an unexpected exception thrown by a foreign
+    /// implementation (a `PlatformKeyStore`), or a cryptographic failure with no better name.
+    #[error("{reason}")]
+    Internal { reason: String },
+}
+
+impl CarnetError {
+    pub(crate) fn locked() -> Self {
+        CarnetError::VaultLocked {
+            reason: "the vault is locked".into(),
+        }
+    }
+
+    pub(crate) fn invalid(reason: impl Into<String>) -> Self {
+        CarnetError::InvalidInput {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<VaultError> for CarnetError {
+    fn from(e: VaultError) -> Self {
+        let reason = e.to_string();
+        match e {
+            VaultError::NotFound => Self::VaultNotFound { reason },
+            VaultError::AlreadyExists => Self::AlreadyExists { reason },
+            VaultError::NotAVault => Self::NotAVault { reason },
+            VaultError::Corrupt(_) => Self::VaultCorrupt { reason },
+            VaultError::NewerVersion { .. } => Self::NewerVersion { reason },
+            VaultError::WrongPassphrase => Self::WrongPassphrase { reason },
+            VaultError::WrongRecoveryKey => Self::WrongRecoveryKey { reason },
+            VaultError::RecoveryKeyMistyped => Self::RecoveryKeyMistyped { reason },
+            VaultError::WrongPlatformKey => Self::WrongPlatformKey { reason },
+            VaultError::KeyStore(k) => k.into(),
+            VaultError::NoKeySlot(_) => Self::NoKeySlot { reason },
+            VaultError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            VaultError::PassphraseTooShort { .. } => Self::PassphraseTooShort { reason },
+            VaultError::Integrity { .. } | VaultError::AttachmentDamaged(_) => {
+                Self::IntegrityFailure { reason }
+            }
+            VaultError::ProfileNotFound => Self::ProfileNotFound { reason },
+            VaultError::RecordNotFound => Self::RecordNotFound { reason },
+            VaultError::AttachmentNotFound => Self::AttachmentNotFound { reason },
+            VaultError::Invalid(_) => Self::InvalidInput { reason },
+            VaultError::DiskFull => Self::DiskFull { reason },
+            VaultError::ReadOnly => Self::ReadOnly { reason },
+            VaultError::Database(_) | VaultError::Io(_) => Self::Storage { reason },
+            _ => Self::Internal { reason },
+        }
+    }
+}
+
+impl From<KeyStoreError> for CarnetError {
+    fn from(e: KeyStoreError) -> Self {
+        let reason = e.to_string();
+        match e {
+            KeyStoreError::Unavailable => Self::KeyStoreUnavailable { reason },
+            KeyStoreError::AuthenticationCancelled => Self::KeyStoreCancelled { reason },
+            KeyStoreError::Failed { .. } => Self::KeyStoreFailed { reason },
+        }
+    }
+}
+
+impl From<ShareError> for CarnetError {
+    fn from(e: ShareError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ShareError::NotACarnetCode => Self::NotACarnetCode { reason },
+            ShareError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            ShareError::Expired { .. } => Self::ShareExpired { reason },
+            ShareError::HelloExpired => Self::HelloExpired { reason },
+            ShareError::WrongKey | ShareError::NeedsDoctorSession => Self::WrongDevice { reason },
+            ShareError::Tampered | ShareError::EmergencyCardDamaged => Self::Tampered { reason },
+            ShareError::Incomplete => Self::Incomplete { reason },
+            ShareError::NoCodeInImage | ShareError::BadImage => Self::NoCodeInImage { reason },
+            ShareError::DoesNotFit { .. } => Self::DoesNotFit { reason },
+            _ => Self::MalformedCode { reason },
+        }
+    }
+}
+
+impl From<ShareFlowError> for CarnetError {
+    fn from(e: ShareFlowError) -> Self {
+        match e {
+            ShareFlowError::Vault(v) => v.into(),
+            ShareFlowError::Share(s) => s.into(),
+        }
+    }
+}
+
+impl From<ModelError> for CarnetError {
+    fn from(e: ModelError) -> Self {
+        Self::invalid(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CarnetError {
+    fn from(e: std::io::Error) -> Self {
+        VaultError::from(e).into()
+    }
+}
+
+/// A foreign implementation (a `PlatformKeyStore`) threw something that is not a
+/// `CarnetError`. Its message is not kept: it could hold anything.
+impl From<uniffi::UnexpectedUniFFICallbackError> for CarnetError {
+    fn from(_: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Internal {
+            reason: "the platform implementation failed unexpectedly".into(),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The QR exchange: the doctor's session and hello, the reader, QR drawing, the emergency
+//! card and the printable page.
+
+use crate::CarnetError;
+use crate::types::{HelloInfo, QrCode};
+use crate::vault::unix_now;
+use carnet_core::model::uniffi_types::IsoDate;
+use carnet_core::share::emergency::{self, VerifiedCard};
+use carnet_core::share::printable::{self, Lang};
+use carnet_core::share::{self, Hello, OpenedShare, QrMatrix, ReadProgress};
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
+
+/// The doctor's side of a hello: a fresh X25519 session key whose public half the doctor's
+/// screen shows first, so the patient's share is sealed to this device only. The secret
+/// stays in memory (zeroized when the object is released) unless the app exports it.
+#[derive(Debug, uniffi::Object)]
+pub struct DoctorSession {
+    inner: share::DoctorSession,
+}
+
+impl DoctorSession {
+    /// A copy for a reader (the core's reader owns its sessions).
+    fn duplicate(&self) -> share::DoctorSession {
+        share::DoctorSession::from_secret(*self.inner.secret_bytes(), self.inner.hello().expires_at)
+    }
+}
+
+#[uniffi::export]
+impl DoctorSession {
+    /// A new session valid for `lifetime_seconds` from now (15 minutes is the usual).
+    #[uniffi::constructor]
+    pub fn new(lifetime_seconds: u64) -> Arc<Self> {
+        Arc::new(Self {
+            inner: share::DoctorSession::new(unix_now(), lifetime_seconds),
+        })
+    }
+
+    /// Restores a session the app kept in its own protected storage (`export_secret`).
+    #[uniffi::constructor]
+    pub fn restore(secret: Vec<u8>, expires_at: u64) -> Result<Arc<Self>, CarnetError> {
+        let secret = Zeroizing::new(secret);
+        let bytes: [u8; 32] = secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| CarnetError::invalid("a session secret is 32 bytes"))?;
+        let bytes = Zeroizing::new(bytes);
+        Ok(Arc::new(Self {
+            inner: share::DoctorSession::from_secret(*bytes, expires_at),
+        }))
+    }
+
+    /// The hello as QR text (`CH1:` …), to show as a code with `qr_code`/`qr_png`/`qr_svg`.
+    pub fn hello_text(&self) -> String {
+        self.inner.hello().to_text()
+    }
+
+    /// The key id both screens can show, to compare: `3F2A-91C0-…`.
+    pub fn fingerprint(&self) -> String {
+        self.inner.hello().fingerprint()
+    }
+
+    /// Unix seconds.
+    pub fn expires_at(&self) -> u64 {
+        self.inner.hello().expires_at
+    }
+
+    /// The 32-byte secret, for the app's own protected storage only (Keystore, Keychain).
+    pub fn export_secret(&self) -> Vec<u8> {
+        self.inner.secret_bytes().to_vec()
+    }
+}
+
+/// Reads a doctor's hello scanned from the doctor's screen (the patient's side), to show its
+/// fingerprint and expiry before sharing. An expired hello is `HelloExpired`.
+#[uniffi::export]
+pub fn parse_hello(text: String) -> Result<HelloInfo, CarnetError> {
+    let hello = Hello::parse(&text, unix_now())?;
+    Ok(HelloInfo {
+        fingerprint: hello.fingerprint(),
+        expires_at: hello.expires_at,
+    })
+}
+
+/// One reading on the doctor's device: feed it every text the camera or desk scanner returns
+/// (one code, or animated frames in any order) until `complete`, then take the `result`.
+/// Thread-safe: the camera callback and the UI may call it from different threads.
+#[derive(Debug, uniffi::Object)]
+pub struct ReaderSession {
+    inner: Mutex<share::ReaderSession>,
+}
+
+impl ReaderSession {
+    fn reader(&self) -> std::sync::MutexGuard<'_, share::ReaderSession> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl ReaderSession {
+    /// `sessions` are the doctor sessions whose hellos this device showed; with none, only
+    /// open shares can be read.
+    #[uniffi::constructor]
+    pub fn new(sessions: Vec<Arc<DoctorSession>>) -> Arc<Self> {
+        let sessions = sessions.iter().map(|s| s.duplicate()).collect();
+        Arc::new(Self {
+            inner: Mutex::new(share::ReaderSession::new(sessions)),
+        })
+    }
+
+    /// Takes one scanned text. A refused frame throws and leaves the session as it was, so
+    /// scanning can go on.
+    pub fn push_text(&self, scanned: String) -> Result<ReadProgress, CarnetError> {
+        Ok(self.reader().push_text(&scanned, unix_now())?)
+    }
+
+    /// Reads every QR code in an image (PNG) and feeds it.
+    pub fn push_image(&self, png: Vec<u8>) -> Result<ReadProgress, CarnetError> {
+        Ok(self.reader().push_image(&png, unix_now())?)
+    }
+
+    /// Where the reading stands.
+    pub fn progress(&self) -> ReadProgress {
+        self.reader().progress()
+    }
+
+    /// The verified, decrypted share once complete; none before.
+    pub fn result(&self) -> Option<OpenedShare> {
+        self.reader().result().cloned()
+    }
+}
+
+/// The printable page of an opened share: one self-contained HTML page (no script, no
+/// external asset), labels in French (`lang` "fr", the default) or English ("en").
+#[uniffi::export(default(lang = None))]
+pub fn printable_html(share: OpenedShare, lang: Option<String>) -> Result<String, CarnetError> {
+    let lang: Lang = match lang {
+        Some(l) => l.parse().map_err(CarnetError::invalid)?,
+        None => Lang::default(),
+    };
+    let now = chrono::Utc::now();
+    Ok(printable::render(
+        &share,
+        now.date_naive(),
+        &now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        lang,
+    ))
+}
+
+/// Encodes `text` as a QR code of at most `max_version` (1–40), as a module matrix.
+#[uniffi::export]
+pub fn qr_code(text: String, max_version: i16) -> Result<QrCode, CarnetError> {
+    let m = QrMatrix::encode(&text, max_version)?;
+    Ok(QrCode {
+        version: m.version,
+        width: u32::try_from(m.width).unwrap_or(u32::MAX),
+        dark: m.dark,
+    })
+}
+
+/// Encodes `text` as a QR code (any version) drawn as a PNG, `scale` pixels per module.
+#[uniffi::export]
+pub fn qr_png(text: String, scale: u32) -> Result<Vec<u8>, CarnetError> {
+    Ok(QrMatrix::encode(&text, 40)?.to_png(scale.clamp(1, 64) as usize))
+}
+
+/// Encodes `text` as a QR code (any version) drawn as an SVG document.
+#[uniffi::export]
+pub fn qr_svg(text: String) -> Result<String, CarnetError> {
+    Ok(QrMatrix::encode(&text, 40)?.to_svg())
+}
+
+/// Checks an emergency card scanned as text: its check line must match. `today` (default:
+/// the device's date) gives the card's age.
+#[uniffi::export(default(today = None))]
+pub fn verify_emergency_card(
+    text: String,
+    today: Option<IsoDate>,
+) -> Result<VerifiedCard, CarnetError> {
+    Ok(emergency::verify(
+        &text,
+        today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+    )?)
+}
+
+/// Checks a date typed in a form: returns it as `YYYY-MM-DD`, or `InvalidInput`. Dates that
+/// reach a record unchecked and malformed fail at the boundary instead (see the README).
+#[uniffi::export]
+pub fn validate_date(text: String) -> Result<String, CarnetError> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| CarnetError::invalid("a date is written YYYY-MM-DD"))
+}
+
+/// Checks an INS typed in a form (spaces allowed, control key checked): returns it compact,
+/// or `InvalidInput` saying what is wrong (never the value).
+#[uniffi::export]
+pub fn validate_ins(text: String) -> Result<String, CarnetError> {
+    Ok(carnet_core::model::Ins::parse(&text)?.as_str().to_owned())
+}
+
+/// Checks a practitioner's RPPS number (11 digits, Luhn check digit): returns it compact, or
+/// `InvalidInput`.
+#[uniffi::export]
+pub fn validate_rpps(text: String) -> Result<String, CarnetError> {
+    Ok(carnet_core::model::Rpps::parse(&text)?.as_str().to_owned())
+}

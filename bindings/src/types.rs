@@ -1,0 +1,336 @@
+//! The few records that cannot derive in the core: generic ones (`Sourced<T>`), ones with
+//! `usize` or sets, and the audit log's action (in the vault module). Each converts from its
+//! core type and adds nothing.
+
+use carnet_core::model::uniffi_types::{IsoDate, UtcTimestamp};
+use carnet_core::model::{
+    Allergy, AnalyteTrend, Condition, CurrentMedication, Letter, PatientSummary, Profile,
+    ProfileId, Provenance, RecordId, RecordKind, Sourced,
+};
+use carnet_core::share::{self, ShareItem, ShareMode};
+use carnet_core::vault::AuditAction as CoreAuditAction;
+
+/// An allergy in a summary, with the record it came from.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SourcedAllergy {
+    pub item: Allergy,
+    pub date: IsoDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+/// An active condition in a summary, with the record it came from.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SourcedCondition {
+    pub item: Condition,
+    pub date: IsoDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+/// A letter in a summary, with the record it came from.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SourcedLetter {
+    pub item: Letter,
+    pub date: IsoDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
+macro_rules! sourced_from {
+    ($name:ident, $item:ty) => {
+        impl From<Sourced<$item>> for $name {
+            fn from(s: Sourced<$item>) -> Self {
+                Self {
+                    item: s.item,
+                    date: s.date,
+                    record_id: s.record_id,
+                    provenance: s.provenance,
+                }
+            }
+        }
+    };
+}
+sourced_from!(SourcedAllergy, Allergy);
+sourced_from!(SourcedCondition, Condition);
+sourced_from!(SourcedLetter, Letter);
+
+/// What a doctor reads first: allergies, active conditions, current medications, the latest
+/// lab values with their trend, and the latest specialist letters.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Summary {
+    pub profile: Profile,
+    pub as_of: IsoDate,
+    pub allergies: Vec<SourcedAllergy>,
+    pub conditions: Vec<SourcedCondition>,
+    pub current_medications: Vec<CurrentMedication>,
+    pub lab_trends: Vec<AnalyteTrend>,
+    pub latest_letters: Vec<SourcedLetter>,
+}
+
+impl From<PatientSummary> for Summary {
+    fn from(s: PatientSummary) -> Self {
+        Self {
+            profile: s.profile,
+            as_of: s.as_of,
+            allergies: s.allergies.into_iter().map(Into::into).collect(),
+            conditions: s.conditions.into_iter().map(Into::into).collect(),
+            current_medications: s.current_medications,
+            lab_trends: s.lab_trends,
+            latest_letters: s.latest_letters.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// How many records of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KindCount {
+    pub kind: RecordKind,
+    pub count: u64,
+}
+
+/// What the patient chose to share. The default shares everything but the opt-in items
+/// (`identity:ins`, `identity:emergency_contact`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ShareSelection {
+    /// Item keys (from `share_preview`) left out.
+    #[uniffi(default)]
+    pub excluded: Vec<String>,
+    /// Opt-in item keys put in.
+    #[uniffi(default)]
+    pub included: Vec<String>,
+    /// Mark items dated on or after this day as new.
+    #[uniffi(default)]
+    pub changes_since: Option<IsoDate>,
+    /// How many of the latest letters go in (default 3).
+    #[uniffi(default)]
+    pub letters: Option<u32>,
+    /// How many earlier values per analyte go in (default 1).
+    #[uniffi(default)]
+    pub lab_history: Option<u32>,
+    /// Include the letters' full text (usually makes the share several frames).
+    #[uniffi(default)]
+    pub letter_text: bool,
+}
+
+impl From<ShareSelection> for share::Selection {
+    fn from(s: ShareSelection) -> Self {
+        Self {
+            excluded: s.excluded.into_iter().collect(),
+            included: s.included.into_iter().collect(),
+            changes_since: s.changes_since,
+            letters: s.letters.map(|n| n as usize),
+            lab_history: s.lab_history.map(|n| n as usize),
+            letter_text: s.letter_text,
+        }
+    }
+}
+
+/// A share ready to show: one QR text, or several frames to animate in a loop.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PreparedShare {
+    pub mode: ShareMode,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// One text for a single code, several for an animated sequence. Draw each with
+    /// `qr_code`, `qr_png` or `qr_svg`.
+    pub codes: Vec<String>,
+    /// The QR version of the single code; none when animated.
+    pub version: Option<i16>,
+    /// What went in, for the preview and the audit log.
+    pub items: Vec<ShareItem>,
+    /// Bytes of the sealed share.
+    pub sealed_len: u64,
+    /// What the app must say before showing an open share; none for a sealed one.
+    pub warning: Option<String>,
+}
+
+impl From<share::PreparedShare> for PreparedShare {
+    fn from(p: share::PreparedShare) -> Self {
+        let warning = p.warning().map(str::to_owned);
+        Self {
+            mode: p.mode,
+            expires_at: p.expires_at,
+            codes: p.codes,
+            version: p.version,
+            items: p.items,
+            sealed_len: p.sealed_len as u64,
+            warning,
+        }
+    }
+}
+
+/// A QR code as a square matrix of modules, for apps that draw it themselves.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QrCode {
+    pub version: i16,
+    /// Modules per side, without the quiet zone (leave 4 light modules around it).
+    pub width: u32,
+    /// `width * width` modules, row by row, `true` for dark.
+    pub dark: Vec<bool>,
+}
+
+/// What happened, in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AuditAction {
+    VaultCreated,
+    Unlocked {
+        method: String,
+    },
+    PassphraseChanged,
+    KeySlotAdded {
+        kind: String,
+    },
+    ProfileAdded {
+        profile_id: ProfileId,
+    },
+    ProfileUpdated {
+        profile_id: ProfileId,
+    },
+    ProfileDeleted {
+        profile_id: ProfileId,
+    },
+    RecordAdded {
+        record_id: RecordId,
+        profile_id: ProfileId,
+        kind: RecordKind,
+    },
+    RecordUpdated {
+        record_id: RecordId,
+        profile_id: ProfileId,
+        kind: RecordKind,
+    },
+    RecordDeleted {
+        record_id: RecordId,
+        profile_id: ProfileId,
+    },
+    AttachmentAdded {
+        attachment_id: carnet_core::model::AttachmentId,
+        record_id: RecordId,
+    },
+    /// Records came in from a backup or another caregiver's handover.
+    Imported {
+        records_added: u64,
+        records_updated: u64,
+        records_skipped: u64,
+    },
+    /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
+    /// fingerprint; none for an open share), valid until when (Unix seconds).
+    Shared {
+        profile_id: ProfileId,
+        items: Vec<String>,
+        recipient: Option<String>,
+        expires_at: u64,
+        /// Who the doctor's hello said it was, as the patient was shown it.
+        practitioner: Option<String>,
+    },
+    /// A doctor's device confirmed reading a share (a signed access receipt).
+    ReceiptReceived {
+        practitioner: String,
+        verified: bool,
+        hello: String,
+        share_expires_at: u64,
+        items: Vec<String>,
+        /// Unix seconds.
+        read_at: i64,
+    },
+}
+
+impl From<CoreAuditAction> for AuditAction {
+    fn from(a: CoreAuditAction) -> Self {
+        match a {
+            CoreAuditAction::VaultCreated => Self::VaultCreated,
+            CoreAuditAction::Unlocked { method } => Self::Unlocked { method },
+            CoreAuditAction::PassphraseChanged => Self::PassphraseChanged,
+            CoreAuditAction::KeySlotAdded { kind } => Self::KeySlotAdded { kind },
+            CoreAuditAction::ProfileAdded { profile_id } => Self::ProfileAdded { profile_id },
+            CoreAuditAction::ProfileUpdated { profile_id } => Self::ProfileUpdated { profile_id },
+            CoreAuditAction::ProfileDeleted { profile_id } => Self::ProfileDeleted { profile_id },
+            CoreAuditAction::RecordAdded {
+                record_id,
+                profile_id,
+                kind,
+            } => Self::RecordAdded {
+                record_id,
+                profile_id,
+                kind,
+            },
+            CoreAuditAction::RecordUpdated {
+                record_id,
+                profile_id,
+                kind,
+            } => Self::RecordUpdated {
+                record_id,
+                profile_id,
+                kind,
+            },
+            CoreAuditAction::RecordDeleted {
+                record_id,
+                profile_id,
+            } => Self::RecordDeleted {
+                record_id,
+                profile_id,
+            },
+            CoreAuditAction::AttachmentAdded {
+                attachment_id,
+                record_id,
+            } => Self::AttachmentAdded {
+                attachment_id,
+                record_id,
+            },
+            CoreAuditAction::Imported {
+                records_added,
+                records_updated,
+                records_skipped,
+            } => Self::Imported {
+                records_added: records_added as u64,
+                records_updated: records_updated as u64,
+                records_skipped: records_skipped as u64,
+            },
+            CoreAuditAction::Shared {
+                profile_id,
+                items,
+                recipient,
+                expires_at,
+                practitioner,
+            } => Self::Shared {
+                profile_id,
+                items,
+                recipient,
+                expires_at,
+                practitioner,
+            },
+            CoreAuditAction::ReceiptReceived {
+                practitioner,
+                verified,
+                hello,
+                share_expires_at,
+                items,
+                read_at,
+            } => Self::ReceiptReceived {
+                practitioner,
+                verified,
+                hello,
+                share_expires_at,
+                items,
+                read_at,
+            },
+        }
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditEntry {
+    pub at: UtcTimestamp,
+    pub action: AuditAction,
+}
+
+/// What the patient's app shows after scanning a doctor's hello, before sharing.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HelloInfo {
+    /// The key id as both screens can show it: `3F2A-91C0-…`.
+    pub fingerprint: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+}

@@ -1,0 +1,3 @@
+package android.security.keystore;
+
+public class StrongBoxUnavailableException extends java.security.ProviderException {}

@@ -1,0 +1,350 @@
+"""The Python face of Carnet, used as a script would: the same ground as the Kotlin tests.
+
+Run by scripts/ffi-tests.sh with PYTHONPATH pointing at the generated package `carnet`.
+Prints one line per test and `N passed, N failed` last; exits non-zero on any failure.
+No key, passphrase or health data is printed: a failure prints the test name, the exception
+type and the line.
+"""
+
+import hashlib
+import hmac
+import os
+import random
+import secrets
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import carnet
+
+PASSPHRASE = "correct horse battery staple"  # test-only; never printed
+
+
+class HmacKeyStore(carnet.PlatformKeyStore):
+    """A PlatformKeyStore in Python (standard library only): the key is XORed with a keystream
+    from HMAC-SHA256 under a random nonce and authenticated with HMAC. A stand-in for a
+    hardware key store, good enough to prove the callback path; not a production design."""
+
+    def __init__(self):
+        self._key = secrets.token_bytes(32)
+        self.calls = 0
+
+    def _stream(self, nonce, n):
+        return hmac.new(self._key, b"stream" + nonce, hashlib.sha256).digest()[:n]
+
+    def wrap_key(self, key):
+        self.calls += 1
+        nonce = secrets.token_bytes(16)
+        body = bytes(a ^ b for a, b in zip(key, self._stream(nonce, len(key))))
+        tag = hmac.new(self._key, b"tag" + nonce + body, hashlib.sha256).digest()
+        return nonce + body + tag
+
+    def unwrap_key(self, wrapped):
+        self.calls += 1
+        nonce, body, tag = wrapped[:16], wrapped[16:-32], wrapped[-32:]
+        expected = hmac.new(self._key, b"tag" + nonce + body, hashlib.sha256).digest()
+        if not hmac.compare_digest(tag, expected):
+            raise carnet.CarnetError.KeyStoreFailed("this key store did not wrap that key")
+        return bytes(a ^ b for a, b in zip(body, self._stream(nonce, len(body))))
+
+
+class CancellingKeyStore(carnet.PlatformKeyStore):
+    def wrap_key(self, key):
+        raise carnet.CarnetError.KeyStoreCancelled("cancelled")
+
+    def unwrap_key(self, wrapped):
+        raise carnet.CarnetError.KeyStoreCancelled("cancelled")
+
+
+class BrokenKeyStore(carnet.PlatformKeyStore):
+    def wrap_key(self, key):
+        raise RuntimeError("bug in the app")
+
+    def unwrap_key(self, wrapped):
+        raise RuntimeError("bug in the app")
+
+
+def owner():
+    return carnet.NewProfile(
+        display_name="Camille Martin",
+        birth_date="1966-03-14",
+        relationship=carnet.Relationship.OWNER,
+        blood_group=carnet.BloodGroup.A_POS,
+    )
+
+
+def prescription(profile_id, drug, date="2026-09-01", strength="1000 mg"):
+    return carnet.NewRecord(
+        profile_id=profile_id,
+        provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.PRESCRIPTION(
+            carnet.Prescription(
+                prescriber=carnet.Prescriber(name="Dr Leroy"),
+                date=date,
+                medications=[
+                    carnet.Medication(
+                        name=drug,
+                        strength=strength,
+                        instructions="1 comprimé matin et soir",
+                        duration=carnet.MedicationDuration.DAYS(90),
+                        renewals=3,
+                    )
+                ],
+            )
+        ),
+    )
+
+
+def lab(profile_id, date, value):
+    return carnet.NewRecord(
+        profile_id=profile_id,
+        provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.LAB_REPORT(
+            carnet.LabReport(
+                laboratory="Laboratoire Bioclinic",
+                collection_date=date,
+                results=[
+                    carnet.LabResult(
+                        analyte="Hémoglobine glyquée (HbA1c)",
+                        loinc="4548-4",
+                        value=carnet.LabValue.NUMERIC(value),
+                        unit="%",
+                        abnormal=value > 6.0,
+                    )
+                ],
+            )
+        ),
+    )
+
+
+def allergy(profile_id):
+    return carnet.NewRecord(
+        profile_id=profile_id,
+        provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.ALLERGY(
+            carnet.Allergy(substance="Arachide", severity=carnet.AllergySeverity.SEVERE)
+        ),
+    )
+
+
+def letter(profile_id, date, words, seed):
+    rng = random.Random(seed)
+    vocabulary = ["tension", "stable", "bisoprolol", "échographie", "kaliémie", "holter"]
+    text = " ".join(rng.choice(vocabulary) + str(rng.randrange(1000)) for _ in range(words))
+    return carnet.NewRecord(
+        profile_id=profile_id,
+        provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.LETTER(
+            carnet.Letter(
+                author="Dr Benali", specialty="Cardiologie", date=date,
+                subject="Consultation de suivi", body=text,
+            )
+        ),
+    )
+
+
+def expect(error_class, fn):
+    try:
+        fn()
+    except error_class as e:
+        for secret in (PASSPHRASE, "Camille", "Metformine", "Arachide"):
+            assert secret not in str(e), f"{error_class.__name__} leaks"
+        return e
+    except Exception as e:  # noqa: BLE001
+        raise AssertionError(f"expected {error_class.__name__}, got {type(e).__name__}") from None
+    raise AssertionError(f"expected {error_class.__name__}, nothing raised")
+
+
+def new_vault(tmp, name="vault.carnet"):
+    path = os.path.join(tmp, name)
+    return carnet.create_vault(path, PASSPHRASE), path
+
+
+# ---- tests ------------------------------------------------------------------------------
+
+
+def test_key_store_create_then_unlock(tmp):
+    store = HmacKeyStore()
+    created, path = new_vault(tmp)
+    vault = created.vault
+    vault.add_profile(owner())
+    vault.add_platform_key_slot(store)
+    assert vault.key_slot_kinds() == ["passphrase", "platform", "recovery"]
+    assert vault.is_recovery_key(created.recovery_key)
+    vault.lock()
+    assert vault.is_locked()
+    again = carnet.Vault.unlock_with_key_store(path, store)
+    assert [p.display_name for p in again.profiles()] == ["Camille Martin"]
+    assert store.calls == 2
+    del again
+    carnet.Vault.unlock_with_recovery_key(path, created.recovery_key.lower())
+    expect(carnet.CarnetError.KeyStoreFailed, lambda: carnet.Vault.unlock_with_key_store(path, HmacKeyStore()))
+
+
+def test_profiles_records_search_summary(tmp):
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    child = vault.add_profile(carnet.NewProfile(
+        display_name="Léa Martin", birth_date="2019-05-02", relationship=carnet.Relationship.CHILD))
+    assert [p.id for p in vault.profiles()] == [me.id, child.id]
+    assert vault.find_profile("LEA MARTIN").id == child.id
+    m = vault.add_record(prescription(me.id, "Bisoprolol", "2026-09-01", "5 mg"))
+    vault.add_record(prescription(me.id, "bisoprolol", "2026-10-15", "2.5 mg"))
+    vault.add_record(lab(me.id, "2026-03-01", 7.4))
+    vault.add_record(lab(me.id, "2026-09-01", 6.9))
+    vault.add_record(allergy(child.id))
+    assert len(vault.records(me.id)) == 4
+    assert len(vault.records(kind=carnet.RecordKind.LAB_REPORT)) == 2
+    assert len(vault.search("hemoglobine")) == 2
+    assert vault.search("bisoprolol", child.id) == []
+    counts = {c.kind: c.count for c in vault.count_records(me.id)}
+    assert counts == {carnet.RecordKind.PRESCRIPTION: 2, carnet.RecordKind.LAB_REPORT: 2}
+
+    summary = vault.summary(me.id, "2026-11-01")
+    assert [c.medication.strength for c in summary.current_medications] == ["2.5 mg"]
+    assert summary.lab_trends[0].latest.value == carnet.LabValue.NUMERIC(6.9)
+
+    body = m.body[0]
+    new_body = carnet.RecordBody.PRESCRIPTION(carnet.Prescription(
+        prescriber=body.prescriber, date=body.date, notes=None,
+        medications=[carnet.Medication(name="Bisoprolol", strength="1.25 mg", instructions="1 le matin")]))
+    vault.update_record(m.id, new_body)
+    assert vault.record(m.id).body[0].medications[0].strength == "1.25 mg"
+    vault.delete_record(m.id)
+    expect(carnet.CarnetError.RecordNotFound, lambda: vault.record(m.id))
+    actions = [e.action for e in vault.audit_log()]
+    assert isinstance(actions[0], carnet.AuditAction.VAULT_CREATED)
+    assert sum(isinstance(a, carnet.AuditAction.RECORD_DELETED) for a in actions) == 1
+
+
+def test_attachment_stream(tmp):
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    record = vault.add_record(carnet.NewRecord(
+        profile_id=me.id, provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.DOCUMENT(carnet.Document(title="IRM", date="2026-06-10", media_type="image/png"))))
+    data = os.urandom(300_000)
+    src = os.path.join(tmp, "scan.png")
+    with open(src, "wb") as f:
+        f.write(data)
+    attachment = vault.attach_file(record.id, src, "image/png")
+    assert attachment.size == len(data) and attachment.file_name == "scan.png"
+    out = os.path.join(tmp, "copy.png")
+    assert vault.export_attachment(attachment.id, out) == len(data)
+    with open(out, "rb") as f:
+        assert f.read() == data
+
+
+def test_doctor_keyed_exchange(tmp):
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    vault.add_record(prescription(me.id, "Metformine"))
+    vault.add_record(allergy(me.id))
+    doctor = carnet.DoctorSession(900)
+    hello = doctor.hello_text()
+    assert carnet.parse_hello(hello).fingerprint == doctor.fingerprint()
+    prepared = vault.share_profile(me.id, carnet.ShareSelection(), hello, 1800)
+    assert prepared.mode == carnet.ShareMode.TO_HELLO(doctor.fingerprint())
+    reader = carnet.ReaderSession([doctor])
+    assert reader.push_text(prepared.codes[0]).complete
+    pack = reader.result().pack
+    assert pack.patient.name == "Camille Martin"
+    assert [m.name for m in pack.medications] == ["Metformine"]
+    assert carnet.qr_png(prepared.codes[0], 4)[:4] == b"\x89PNG"
+    qr = carnet.qr_code(prepared.codes[0], 25)
+    assert len(qr.dark) == qr.width * qr.width
+    expect(carnet.CarnetError.WrongDevice, lambda: carnet.ReaderSession([carnet.DoctorSession(60)]).push_text(prepared.codes[0]))
+
+    # Frames, in any order.
+    for i in range(3):
+        vault.add_record(letter(me.id, f"2026-10-0{i + 1}", 400, i))
+    frames = vault.share_profile(me.id, carnet.ShareSelection(letter_text=True), hello, 600).codes
+    assert len(frames) > 1
+    random.Random(3).shuffle(frames)
+    reader = carnet.ReaderSession([doctor])
+    progress = None
+    for frame in frames:
+        progress = reader.push_text(frame)
+        if progress.complete:
+            break
+    assert progress.complete and len(reader.result().pack.letters) == 3
+    page = carnet.printable_html(reader.result(), "en")
+    assert "Metformine" in page
+
+
+def test_every_failure_is_typed(tmp):
+    created, path = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    vault.add_record(allergy(me.id))
+    E = carnet.CarnetError
+    expect(E.WrongPassphrase, lambda: carnet.Vault.unlock_with_passphrase(path, "wrong but long enough"))
+    expect(E.RecoveryKeyMistyped, lambda: carnet.Vault.unlock_with_recovery_key(path, "0000-0000"))
+    expect(E.VaultNotFound, lambda: carnet.Vault.unlock_with_passphrase(os.path.join(tmp, "none"), PASSPHRASE))
+    expect(E.AlreadyExists, lambda: carnet.create_vault(path, PASSPHRASE))
+    expect(E.PassphraseTooShort, lambda: vault.change_passphrase("short"))
+    expect(E.NoKeySlot, lambda: carnet.Vault.unlock_with_key_store(path, HmacKeyStore()))
+    expect(E.KeyStoreCancelled, lambda: vault.add_platform_key_slot(CancellingKeyStore()))
+    e = expect(E.Internal, lambda: vault.add_platform_key_slot(BrokenKeyStore()))
+    assert "bug in the app" not in str(e)
+    expect(E.ProfileNotFound, lambda: vault.find_profile("nobody"))
+    expect(E.InvalidInput, lambda: carnet.validate_ins("123456789012345"))
+    expect(E.InvalidInput, lambda: carnet.validate_date("14/03/1966"))
+    expect(E.NotACarnetCode, lambda: carnet.ReaderSession([]).push_text("hello"))
+    expect(E.NoCodeInImage, lambda: carnet.ReaderSession([]).push_image(b"\x00\x01"))
+    expect(E.DoesNotFit, lambda: carnet.qr_code("A" * 2000, 1))
+    card = vault.emergency_card(me.id)
+    expect(E.Tampered, lambda: carnet.verify_emergency_card(card.replace("Arachide", "Arachidf")))
+    vault.lock()
+    expect(E.VaultLocked, lambda: vault.profiles())
+
+
+def test_threads(tmp):
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    errors = []
+
+    def work(t):
+        try:
+            for i in range(20):
+                vault.add_record(prescription(me.id, f"Médicament-{t}-{i}"))
+                vault.records(me.id)
+        except Exception as e:  # noqa: BLE001
+            errors.append(type(e).__name__)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(vault.records(me.id)) == 120
+    assert len(vault.search("medicament-3-")) == 20
+
+
+def main():
+    tests = [(name, fn) for name, fn in sorted(globals().items()) if name.startswith("test_")]
+    passed = failed = 0
+    for name, fn in tests:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.monotonic()
+            try:
+                fn(tmp)
+                passed += 1
+                print(f"ok    {name} ({time.monotonic() - start:.1f}s)")
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                where = traceback.extract_tb(e.__traceback__)[-1]
+                print(f"FAIL  {name}: {type(e).__name__} at line {where.lineno}: {e}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
