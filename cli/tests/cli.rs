@@ -340,6 +340,15 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+    // The printable page marks the cardiologist's signed items as verified, the typed ones not.
+    let page = std::fs::read_to_string(dir.join("summary.html")).unwrap();
+    assert_eq!(
+        page.matches("src-verified\">signé par un praticien, vérifié")
+            .count(),
+        2,
+        "the letter and the dose change"
+    );
+    assert!(page.contains("src-patient\">saisi par le patient"));
     assert!(
         !text.contains("Bisoprolol 5 mg"),
         "the cardiologist's dose change must win"
