@@ -3,7 +3,8 @@
 #   - listing 1,000 records from Kotlin (JVM, JNA) against the same call from Rust;
 #   - opening a 10,000-record vault from Kotlin against the same from Rust.
 # Both sides open the same vault file (made once by bindings/examples/measure.rs) with the
-# production key derivation, and report medians; the ratios are printed last.
+# production key derivation, and report medians; the ratios are printed last. Both use the
+# `mobile` profile, the build phones run.
 # Usage: scripts/ffi-measure.sh [DIR]   (default target/ffi-measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +12,10 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 dir="${1:-$target_dir/ffi-measure}"
 mkdir -p "$dir"
 
-out="$target_dir/bindings-release"
-./scripts/generate-bindings.sh --release --out "$out"
-cargo build --locked --release -p carnet-ffi --example measure
-rust=$("$target_dir/release/examples/measure" "$dir")
+out="$target_dir/bindings-mobile"
+cargo build --locked --profile mobile -p carnet-ffi --lib --example measure
+./scripts/generate-bindings.sh --out "$out" --lib "$target_dir/mobile/libcarnet_ffi.so"
+rust=$("$target_dir/mobile/examples/measure" "$dir")
 echo "$rust"
 
 kotlin_home="${KOTLIN_HOME:-$(npm root -g)/kotlin-compiler}"
