@@ -98,10 +98,8 @@ pub(crate) fn append(
         action,
     };
     let body = cipher.seal_json(TABLE, &[id.as_bytes()], &event)?;
-    conn.execute(
-        "INSERT INTO audit_events (id, body) VALUES (?1, ?2)",
-        rusqlite::params![id.as_bytes(), body],
-    )?;
+    conn.prepare_cached("INSERT INTO audit_events (id, body) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![id.as_bytes(), body])?;
     Ok(())
 }
 
