@@ -1,9 +1,12 @@
 //! The one error type of the boundary.
 
 use carnet_core::VaultError;
+use carnet_core::backup::BackupError;
 use carnet_core::crypto::KeyStoreError;
 use carnet_core::model::ModelError;
 use carnet_core::share::{ShareError, ShareFlowError};
+use carnet_core::trust::receipt::ReceiptError;
+use carnet_core::trust::{ChainError, SignedImportError, SignedRecordError};
 
 /// Everything that can go wrong in a Carnet call. One flat list, so an app can `when`/`switch`
 /// on it; in Kotlin it is `CarnetException` with one subclass per variant, in Swift the
@@ -113,6 +116,35 @@ pub enum CarnetError {
     /// The content does not fit in a QR code of the version asked for.
     #[error("{reason}")]
     DoesNotFit { reason: String },
+    /// A signed record, a receipt or a doctor's hello does not match its signature: it was
+    /// modified after signing, or signed with another key. Refused outright.
+    #[error("{reason}")]
+    SignatureInvalid { reason: String },
+    /// The practitioner's certificate (or one above it) had expired, or was not yet valid, at
+    /// the time that mattered.
+    #[error("{reason}")]
+    CertificateExpired { reason: String },
+    /// No trust anchor of this device vouches for the practitioner's certificate.
+    #[error("{reason}")]
+    UnknownAuthority { reason: String },
+    /// The certificate chain was refused for another reason (not a CA, key usage, path
+    /// length, algorithm, unknown critical extension, malformed); or a file given as an
+    /// authority is not one.
+    #[error("{reason}")]
+    CertificateRejected { reason: String },
+    /// The practitioner's `Signer` failed, or returned a signature that does not verify with
+    /// its certificate's key.
+    #[error("{reason}")]
+    SignerFailed { reason: String },
+    /// The file is not a Carnet backup.
+    #[error("{reason}")]
+    NotABackup { reason: String },
+    /// Wrong recovery key or backup passphrase for this backup.
+    #[error("{reason}")]
+    WrongBackupKey { reason: String },
+    /// The backup is truncated, damaged or was modified: nothing was imported.
+    #[error("{reason}")]
+    BackupDamaged { reason: String },
     /// A failure of the boundary itself: an unexpected exception thrown by a foreign
     /// implementation (a `PlatformKeyStore`), or a cryptographic failure with no better name.
     #[error("{reason}")]
@@ -189,6 +221,7 @@ impl From<ShareError> for CarnetError {
             ShareError::Incomplete => Self::Incomplete { reason },
             ShareError::NoCodeInImage | ShareError::BadImage => Self::NoCodeInImage { reason },
             ShareError::DoesNotFit { .. } => Self::DoesNotFit { reason },
+            ShareError::HelloSignatureMismatch => Self::SignatureInvalid { reason },
             _ => Self::MalformedCode { reason },
         }
     }
@@ -199,6 +232,74 @@ impl From<ShareFlowError> for CarnetError {
         match e {
             ShareFlowError::Vault(v) => v.into(),
             ShareFlowError::Share(s) => s.into(),
+        }
+    }
+}
+
+impl From<ChainError> for CarnetError {
+    fn from(e: ChainError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ChainError::Expired { .. } | ChainError::NotYetValid { .. } => {
+                Self::CertificateExpired { reason }
+            }
+            ChainError::UnknownIssuer { .. } => Self::UnknownAuthority { reason },
+            _ => Self::CertificateRejected { reason },
+        }
+    }
+}
+
+impl From<SignedRecordError> for CarnetError {
+    fn from(e: SignedRecordError) -> Self {
+        let reason = e.to_string();
+        match e {
+            SignedRecordError::Chain(c) => c.into(),
+            SignedRecordError::BadSignature | SignedRecordError::SignedInTheFuture => {
+                Self::SignatureInvalid { reason }
+            }
+            SignedRecordError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            SignedRecordError::Signer(_) => Self::SignerFailed { reason },
+            _ => Self::MalformedCode { reason },
+        }
+    }
+}
+
+impl From<SignedImportError> for CarnetError {
+    fn from(e: SignedImportError) -> Self {
+        match e {
+            // Refused by the patient's policy: the reason's own kind (expired, unknown
+            // authority…) tells the app what to show.
+            SignedImportError::Signed(s) | SignedImportError::Unverified(s) => s.into(),
+            SignedImportError::Vault(v) => v.into(),
+        }
+    }
+}
+
+impl From<ReceiptError> for CarnetError {
+    fn from(e: ReceiptError) -> Self {
+        match e {
+            ReceiptError::Code(c) => c.into(),
+            ReceiptError::Signed(s) => s.into(),
+            ReceiptError::Vault(v) => v.into(),
+        }
+    }
+}
+
+impl From<BackupError> for CarnetError {
+    fn from(e: BackupError) -> Self {
+        let reason = e.to_string();
+        match e {
+            BackupError::NotABackup => Self::NotABackup { reason },
+            BackupError::NewerVersion(_) => Self::NewerVersion { reason },
+            BackupError::WrongKey => Self::WrongBackupKey { reason },
+            BackupError::NotThisVaultsRecoveryKey => Self::WrongRecoveryKey { reason },
+            BackupError::Truncated | BackupError::Damaged(_) => Self::BackupDamaged { reason },
+            BackupError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            BackupError::AlreadyExists => Self::AlreadyExists { reason },
+            BackupError::DiskFull => Self::DiskFull { reason },
+            BackupError::Io(_) => Self::Storage { reason },
+            BackupError::Vault(v) => v.into(),
+            _ => Self::Internal { reason },
         }
     }
 }

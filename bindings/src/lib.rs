@@ -23,9 +23,22 @@
 //!   per-package, so two components cannot share one package); in Swift both files compile
 //!   into the one module `CarnetCore`; in Python they are `carnet_core` and `carnet_ffi`.
 //!
+//! # What it exposes, by concern
+//!
+//! - [`vault`]: the vault's lifecycle and key slots (passphrase, recovery key, the
+//!   [`PlatformKeyStore`] foreign trait), profiles, records, attachments, summaries, the audit
+//!   log.
+//! - [`share`]: the doctor's session and hello, the patient's share, QR drawing, the reader
+//!   session, the emergency card, the printable page.
+//! - [`trust`]: the trust store, the [`Signer`] foreign trait, signed records handed back by
+//!   QR code (issued, checked, imported, checked again), access receipts.
+//! - [`backup`]: backup, restore into a new vault, merge (caregiver handover), the recovery
+//!   sheet, erase.
+//!
 //! # What the boundary guarantees
 //!
-//! - Every object ([`Vault`], [`DoctorSession`], [`ReaderSession`]) is `Send + Sync`; a
+//! - Every object ([`Vault`], [`DoctorSession`], [`ReaderSession`], [`TrustStore`],
+//!   [`SignedRecordScanner`]) is `Send + Sync`; a
 //!   vault may be used from several threads at once (calls are serialised on its
 //!   connection). `Vault::lock` closes it for every holder.
 //! - One flat error enum, [`CarnetError`] (`CarnetException` in Kotlin), whose reasons
@@ -35,22 +48,23 @@
 //!   internal exception; none is expected.
 //! - Secrets passed in (passphrase, recovery key, key bytes) are wrapped in zeroizing types as
 //!   soon as they arrive; the copies the foreign runtime holds are the app's to clear.
-//!
-//! # Not yet exposed
-//!
-//! - Trust, signed import, receipts and the `Signer` foreign trait (a practitioner key held
-//!   by the platform): the core's trust module is being written; they come with it.
-//! - Backup and restore: being written in the core now; exposed when it lands.
 
+pub mod backup;
 mod error;
-mod share;
+pub mod share;
+pub mod trust;
 mod types;
-mod vault;
+pub mod vault;
 
+pub use backup::{BackupKey, ImportReport, RestoredVault, restore_backup};
 pub use error::CarnetError;
 pub use share::{
     DoctorSession, ReaderSession, parse_hello, printable_html, qr_code, qr_png, qr_svg,
     validate_date, validate_ins, validate_rpps, verify_emergency_card,
+};
+pub use trust::{
+    SignedRecordCheck, SignedRecordScanner, Signer, TrustStore, check_signed_record,
+    issue_signed_record, receipt_code, software_signer,
 };
 pub use types::{
     AuditAction, AuditEntry, HelloInfo, KindCount, PreparedShare, QrCode, ShareSelection,
@@ -78,7 +92,10 @@ mod tests {
         send_and_sync::<Vault>();
         send_and_sync::<DoctorSession>();
         send_and_sync::<ReaderSession>();
+        send_and_sync::<TrustStore>();
+        send_and_sync::<SignedRecordScanner>();
         send_and_sync::<std::sync::Arc<dyn PlatformKeyStore>>();
+        send_and_sync::<std::sync::Arc<dyn Signer>>();
     }
 
     #[test]

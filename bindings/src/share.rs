@@ -2,10 +2,12 @@
 //! card and the printable page.
 
 use crate::CarnetError;
+use crate::trust::{Signer, TrustStore, core_signer, store_or_empty};
 use crate::types::{HelloInfo, QrCode};
 use crate::vault::unix_now;
 use carnet_core::model::uniffi_types::IsoDate;
 use carnet_core::share::emergency::{self, VerifiedCard};
+use carnet_core::share::hello::Recipient;
 use carnet_core::share::printable::{self, Lang};
 use carnet_core::share::{self, Hello, OpenedShare, QrMatrix, ReadProgress};
 use std::sync::{Arc, Mutex};
@@ -28,7 +30,9 @@ impl DoctorSession {
 
 #[uniffi::export]
 impl DoctorSession {
-    /// A new session valid for `lifetime_seconds` from now (15 minutes is the usual).
+    /// A new session valid for `lifetime_seconds` from now (15 minutes is the usual). Its
+    /// hello does not say who the doctor is: patients are warned that the recipient is
+    /// unverified. Use `signed` when the device holds a practitioner key.
     #[uniffi::constructor]
     pub fn new(lifetime_seconds: u64) -> Arc<Self> {
         Arc::new(Self {
@@ -36,18 +40,38 @@ impl DoctorSession {
         })
     }
 
-    /// Restores a session the app kept in its own protected storage (`export_secret`).
+    /// A new session whose hello carries the practitioner's certificate and a signature by
+    /// its key over the session key and expiry, so the patient sees "Dr X, …, verified by
+    /// <anchor>" before sharing.
     #[uniffi::constructor]
-    pub fn restore(secret: Vec<u8>, expires_at: u64) -> Result<Arc<Self>, CarnetError> {
+    pub fn signed(
+        lifetime_seconds: u64,
+        signer: Arc<dyn Signer>,
+    ) -> Result<Arc<Self>, CarnetError> {
+        let mut inner = share::DoctorSession::new(unix_now(), lifetime_seconds);
+        inner.sign_hello(&core_signer(signer)?)?;
+        Ok(Arc::new(Self { inner }))
+    }
+
+    /// Restores a session the app kept in its own protected storage (`export_secret`); with
+    /// `signer`, its hello is signed again.
+    #[uniffi::constructor(default(signer = None))]
+    pub fn restore(
+        secret: Vec<u8>,
+        expires_at: u64,
+        signer: Option<Arc<dyn Signer>>,
+    ) -> Result<Arc<Self>, CarnetError> {
         let secret = Zeroizing::new(secret);
         let bytes: [u8; 32] = secret
             .as_slice()
             .try_into()
             .map_err(|_| CarnetError::invalid("a session secret is 32 bytes"))?;
         let bytes = Zeroizing::new(bytes);
-        Ok(Arc::new(Self {
-            inner: share::DoctorSession::from_secret(*bytes, expires_at),
-        }))
+        let mut inner = share::DoctorSession::from_secret(*bytes, expires_at);
+        if let Some(signer) = signer {
+            inner.sign_hello(&core_signer(signer)?)?;
+        }
+        Ok(Arc::new(Self { inner }))
     }
 
     /// The hello as QR text (`CH1:` …), to show as a code with `qr_code`/`qr_png`/`qr_svg`.
@@ -71,14 +95,23 @@ impl DoctorSession {
     }
 }
 
-/// Reads a doctor's hello scanned from the doctor's screen (the patient's side), to show its
-/// fingerprint and expiry before sharing. An expired hello is `HelloExpired`.
-#[uniffi::export]
-pub fn parse_hello(text: String) -> Result<HelloInfo, CarnetError> {
-    let hello = Hello::parse(&text, unix_now())?;
+/// Reads a doctor's hello scanned from the doctor's screen (the patient's side), to show
+/// before sharing: who the recipient is, checked against `trust` (none: nobody is verified),
+/// the fingerprint and the expiry. An expired hello is `HelloExpired`; one whose signature
+/// does not match its certificate is `SignatureInvalid`.
+#[uniffi::export(default(trust = None))]
+pub fn parse_hello(text: String, trust: Option<Arc<TrustStore>>) -> Result<HelloInfo, CarnetError> {
+    let now = unix_now();
+    let hello = Hello::parse(&text, now)?;
+    let recipient = hello.recipient(&store_or_empty(trust.as_ref()), now);
     Ok(HelloInfo {
         fingerprint: hello.fingerprint(),
         expires_at: hello.expires_at,
+        recipient: recipient.describe(),
+        practitioner: match recipient {
+            Recipient::Verified(p) => Some(p),
+            Recipient::Unverified { .. } => None,
+        },
     })
 }
 

@@ -333,4 +333,9 @@ pub struct HelloInfo {
     pub fingerprint: String,
     /// Unix seconds.
     pub expires_at: u64,
+    /// The line to show before sharing: "Karim Benali, Médecin, RPPS …, verified by <anchor>",
+    /// or "UNVERIFIED recipient (…)" with the reason, which the app must show as a warning.
+    pub recipient: String,
+    /// The verified practitioner; none when the recipient is not verified.
+    pub practitioner: Option<carnet_core::trust::VerifiedPractitioner>,
 }

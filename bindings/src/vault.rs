@@ -1,6 +1,7 @@
 //! The vault object, its lifecycle and the platform key store.
 
 use crate::CarnetError;
+use crate::trust::{TrustStore, store_or_empty};
 use crate::types::{AuditEntry, KindCount, PreparedShare, ShareSelection, Summary};
 use carnet_core::crypto::{self, KeyStoreError, Passphrase, RecoveryKey};
 use carnet_core::model::uniffi_types::IsoDate;
@@ -128,23 +129,29 @@ pub struct Vault {
 }
 
 impl Vault {
-    fn wrap(vault: carnet_core::Vault) -> Self {
+    pub(crate) fn wrap(vault: carnet_core::Vault) -> Self {
         Self {
             inner: RwLock::new(Some(vault)),
         }
     }
 
-    fn open(&self) -> Result<VaultRef<'_>, CarnetError> {
+    /// The unlocked vault, or `VaultLocked`.
+    pub(crate) fn open(&self) -> Result<VaultRef<'_>, CarnetError> {
         let guard = self.inner.read().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             return Err(CarnetError::locked());
         }
         Ok(VaultRef(guard))
     }
+
+    /// Takes the vault out, so it is locked for every holder; waits for calls in progress.
+    pub(crate) fn take(&self) -> Option<carnet_core::Vault> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
 /// A read guard on an unlocked vault.
-struct VaultRef<'a>(RwLockReadGuard<'a, Option<carnet_core::Vault>>);
+pub(crate) struct VaultRef<'a>(RwLockReadGuard<'a, Option<carnet_core::Vault>>);
 
 impl std::ops::Deref for VaultRef<'_> {
     type Target = carnet_core::Vault;
@@ -219,8 +226,7 @@ impl Vault {
     /// Locks the vault: closes the file and zeroizes the key. Waits for calls in progress on
     /// other threads. Calling it twice is harmless.
     pub fn lock(&self) {
-        let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(vault) = guard.take() {
+        if let Some(vault) = self.take() {
             vault.lock();
         }
     }
@@ -451,22 +457,30 @@ impl Vault {
 
     /// The patient shares a profile: its summary as of today, `selection` applied, sealed to
     /// the doctor's hello (the text scanned from the doctor's screen) or, with no hello, open
-    /// to anyone who scans it. Valid `lifetime_seconds` from now; logged in the audit log.
+    /// to anyone who scans it. Valid `lifetime_seconds` from now. The audit log keeps what
+    /// was shared, to which hello, and who the hello said it was, checked against `trust`
+    /// (as `parse_hello` showed it to the patient).
+    #[uniffi::method(default(trust = None))]
     pub fn share_profile(
         &self,
         profile: ProfileId,
         selection: ShareSelection,
         hello: Option<String>,
         lifetime_seconds: u64,
+        trust: Option<Arc<TrustStore>>,
     ) -> Result<PreparedShare, CarnetError> {
         let now = unix_now();
         let hello = hello.map(|text| Hello::parse(&text, now)).transpose()?;
+        let recipient = hello
+            .as_ref()
+            .map(|h| h.recipient(&store_or_empty(trust.as_ref()), now));
         let vault = self.open()?;
-        let prepared = share::share_profile(
+        let prepared = share::share_profile_to(
             &vault,
             &profile,
             &selection.into(),
             hello.as_ref(),
+            recipient.as_ref(),
             chrono::Local::now().date_naive(),
             now,
             lifetime_seconds,

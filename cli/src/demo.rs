@@ -90,9 +90,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         &html,
         carnet_core::share::printable::render(&received, today, &printed, Default::default()),
     )?;
-    let receipt = carnet_core::trust::receipt::sign_receipt(&received, &pki.gp, now)?;
-    let receipt_code =
-        carnet_core::share::text::encode(carnet_core::share::text::CodeKind::Receipt, &receipt);
+    let receipt_code = carnet_core::trust::receipt::receipt_code(&received, &pki.gp, now)?;
     exchange::write_code_file(
         &receipt_code,
         carnet_core::share::MAX_SINGLE_VERSION,

@@ -70,14 +70,6 @@ pub fn backup(
     json: bool,
 ) -> Result<(), CliError> {
     let key = Key::ask(passphrase, true)?;
-    if let Key::Passphrase(p) = &key {
-        if p.char_count() < Passphrase::MIN_CHARS {
-            return Err(CliError::invalid(format!(
-                "backup passphrase too short: at least {} characters",
-                Passphrase::MIN_CHARS
-            )));
-        }
-    }
     let options = BackupOptions {
         profiles: (!profiles.is_empty()).then_some(profiles),
         ..Default::default()

@@ -276,9 +276,7 @@ pub fn receipt(
     json: bool,
 ) -> Result<(), CliError> {
     let share = crate::exchange::receive_files(state, files)?;
-    let bytes = trust::receipt::sign_receipt(&share, signer, now_secs())?;
-    let code =
-        carnet_core::share::text::encode(carnet_core::share::text::CodeKind::Receipt, &bytes);
+    let code = trust::receipt::receipt_code(&share, signer, now_secs())?;
     crate::exchange::write_code_file(&code, carnet_core::share::MAX_SINGLE_VERSION, out)?;
     output::emit(
         json,

@@ -32,8 +32,8 @@ int main(void) {
     /* An error crosses as status code 1 (a CarnetError) with its serialized variant. */
     ForeignBytes junk_bytes = { 5, (const uint8_t *)"junk!" };
     RustBuffer junk = ffi_carnet_ffi_rustbuffer_from_bytes(junk_bytes, &status);
-    RustBuffer none = uniffi_carnet_ffi_fn_func_parse_hello(junk, &status);
-    CHECK(status.code == 1, "parse_hello of junk is a CarnetError");
+    RustBuffer none = uniffi_carnet_ffi_fn_func_validate_date(junk, &status);
+    CHECK(status.code == 1, "validate_date of junk is a CarnetError");
     CHECK(status.errorBuf.len >= 4, "the error carries its variant");
     ffi_carnet_ffi_rustbuffer_free(status.errorBuf, &status);
     (void)none;

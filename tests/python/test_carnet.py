@@ -149,7 +149,7 @@ def expect(error_class, fn):
     try:
         fn()
     except error_class as e:
-        for secret in (PASSPHRASE, "Camille", "Metformine", "Arachide"):
+        for secret in (PASSPHRASE, "Camille", "Metformine", "Arachide", "Bisoprolol"):
             assert secret not in str(e), f"{error_class.__name__} leaks"
         return e
     except Exception as e:  # noqa: BLE001
@@ -326,6 +326,160 @@ def test_threads(tmp):
     assert errors == []
     assert len(vault.records(me.id)) == 120
     assert len(vault.search("medicament-3-")) == 20
+
+
+# ---- practitioners: test PKI written by scripts/ffi-tests.sh (tests/src/bin/test_pki.rs) ----
+
+ROOT = "AC RACINE IGC-SANTE TEST"
+RPPS = "10101234564"
+
+
+def pki(name):
+    with open(os.path.join(os.environ["CARNET_TEST_PKI"], name), "rb") as f:
+        return f.read()
+
+
+class CountingSigner(carnet.Signer):
+    """A Signer written in Python, standing for a platform key: it delegates to the software
+    signer and counts what it signed."""
+
+    def __init__(self, cert, key):
+        self._inner = carnet.software_signer(pki(key), pki(cert))
+        self.signatures = 0
+
+    def certificate_chain(self):
+        return self._inner.certificate_chain()
+
+    def sign(self, message):
+        self.signatures += 1
+        return self._inner.sign(message)
+
+
+def trust_store():
+    store = carnet.TrustStore()
+    store.add_certificates(pki("authorities.pem"))
+    assert store.anchors() == [ROOT]
+    return store
+
+
+def new_dose():
+    return carnet.RecordBody.PRESCRIPTION(
+        carnet.Prescription(
+            prescriber=carnet.Prescriber(name="Dr Karim Benali", specialty="Cardiologie", rpps=RPPS),
+            date="2026-11-20",
+            medications=[
+                carnet.Medication(
+                    name="Bisoprolol",
+                    strength="2,5 mg",
+                    instructions="1 comprimé le matin",
+                    duration=carnet.MedicationDuration.DAYS(90),
+                )
+            ],
+        )
+    )
+
+
+def scan_signed(codes):
+    scanner = carnet.SignedRecordScanner()
+    for code in reversed(codes):
+        progress = scanner.push_text(code)
+    assert progress.complete
+    return scanner.signed_record()
+
+
+def test_verified_recipient_signed_record_and_receipt(tmp):
+    trust = trust_store()
+    doctor_key = CountingSigner("practitioner.pem", "practitioner.key.pem")
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    vault.add_record(prescription(me.id, "Metformine"))
+
+    # The doctor's hello says who it is; the patient checks it against the trust store.
+    doctor = carnet.DoctorSession.signed(900, doctor_key)
+    hello = carnet.parse_hello(doctor.hello_text(), trust)
+    assert hello.practitioner.identity.rpps == RPPS and hello.practitioner.anchor == ROOT
+    assert hello.recipient.endswith("verified by " + ROOT)
+    assert carnet.parse_hello(doctor.hello_text()).practitioner is None
+    code = vault.share_profile(me.id, carnet.ShareSelection(), doctor.hello_text(), 600, trust).codes[0]
+    shared = [e.action for e in vault.audit_log() if isinstance(e.action, carnet.AuditAction.SHARED)]
+    assert shared[0].practitioner == hello.recipient
+
+    # The doctor reads the share and signs a receipt; the patient keeps it.
+    reader = carnet.ReaderSession([doctor])
+    assert reader.push_text(code).complete
+    receipt = vault.keep_receipt(carnet.receipt_code(reader.result(), doctor_key), trust)
+    assert receipt.verified and receipt.hello == doctor.fingerprint()
+    assert vault.receipts() == [receipt]
+
+    # The cardiologist's signed prescription, handed back by QR code, stored as verified.
+    signed = scan_signed(carnet.issue_signed_record(new_dose(), doctor_key))
+    assert doctor_key.signatures == 3  # hello, receipt, record
+    check = carnet.check_signed_record(signed, trust)
+    assert check.verified and check.body == new_dose()
+    stored = vault.import_signed_record(me.id, signed, trust)
+    assert stored.provenance.verified and stored.provenance.trust_anchor == ROOT
+    assert not vault.reverify_record(stored.id, carnet.TrustStore()).provenance.verified
+
+    E = carnet.CarnetError
+    modified = bytearray(signed)
+    at = modified.find(b"Bisoprolol")
+    modified[at] = ord("C")
+    expect(E.SignatureInvalid, lambda: vault.import_signed_record(me.id, bytes(modified), trust, True))
+    stranger = scan_signed(carnet.issue_signed_record(new_dose(), CountingSigner("stranger.pem", "stranger.key.der")))
+    expect(E.UnknownAuthority, lambda: vault.import_signed_record(me.id, stranger, trust))
+    assert not vault.import_signed_record(me.id, stranger, trust, True).provenance.verified
+    expired = carnet.software_signer(pki("expired.key.der"), pki("expired.pem"))
+    late = scan_signed(carnet.issue_signed_record(new_dose(), expired))
+    expect(E.CertificateExpired, lambda: vault.import_signed_record(me.id, late, trust))
+    expect(E.CertificateRejected, lambda: carnet.TrustStore().add_certificates(pki("practitioner.pem")))
+    expect(E.SignerFailed, lambda: carnet.software_signer(b"not a key", pki("practitioner.pem")))
+    assert len(vault.records(me.id)) == 3  # Metformine, the verified and the unverified record
+
+
+def test_backup_restore_and_merge(tmp):
+    created, path = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    vault.add_record(prescription(me.id, "Metformine"))
+    vault.add_record(allergy(me.id))
+    archive = os.path.join(tmp, "backup.carnet-backup")
+    summary = vault.backup(archive, carnet.BackupKey.RECOVERY_KEY(created.recovery_key))
+    assert (summary.profiles, summary.records) == (1, 2)
+
+    restored = carnet.restore_backup(
+        archive, carnet.BackupKey.RECOVERY_KEY(created.recovery_key), os.path.join(tmp, "new.carnet"), PASSPHRASE
+    )
+    assert restored.report.records_added == 2
+    assert restored.vault.records() == vault.records()
+    assert restored.recovery_key != created.recovery_key
+
+    # A passphrase-protected handover merged twice: nothing duplicated.
+    handover = os.path.join(tmp, "handover.carnet-backup")
+    vault.backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase"), [me.id])
+    other, _ = new_vault(tmp, "other.carnet")
+    assert other.vault.merge_backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase")).records_added == 2
+    again = other.vault.merge_backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase"))
+    assert (again.records_added, again.records_skipped) == (0, 2)
+
+    E = carnet.CarnetError
+    expect(E.WrongBackupKey, lambda: other.vault.merge_backup(handover, carnet.BackupKey.PASSPHRASE("wrong passphrase")))
+    expect(E.NotABackup, lambda: other.vault.merge_backup(path, carnet.BackupKey.PASSPHRASE("handover passphrase")))
+    with open(handover, "rb") as f:
+        data = f.read()
+    damaged = os.path.join(tmp, "damaged")
+    with open(damaged, "wb") as f:
+        f.write(data[:-1])
+    expect(E.BackupDamaged, lambda: other.vault.merge_backup(damaged, carnet.BackupKey.PASSPHRASE("handover passphrase")))
+    expect(E.PassphraseTooShort, lambda: vault.backup(os.path.join(tmp, "b"), carnet.BackupKey.PASSPHRASE("short")))
+    assert len(other.vault.records()) == 2
+
+    sheet = vault.recovery_sheet(created.recovery_key, "the blue USB key")
+    assert "the blue USB key" in sheet and "Metformine" not in sheet
+    expect(E.WrongRecoveryKey, lambda: vault.recovery_sheet(other.recovery_key, "x"))
+    vault.erase()
+    assert not os.path.exists(path)
+    expect(E.VaultLocked, lambda: vault.profiles())
 
 
 def main():

@@ -35,6 +35,7 @@ pub struct BackupOptions {
 }
 
 /// What a backup holds.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BackupSummary {
     pub profiles: u64,
@@ -84,17 +85,21 @@ impl ExportSink for Sink<'_, '_> {
     }
 }
 
-/// Writes a backup of `vault` into `out`. With the recovery key, the key must be this vault's.
+/// Writes a backup of `vault` into `out`. With the recovery key, the key must be this vault's;
+/// a backup passphrase must be as long as a vault's.
 pub fn write(
     vault: &Vault,
     out: &mut dyn Write,
     protection: Protection<'_>,
     options: &BackupOptions,
 ) -> Result<BackupSummary, BackupError> {
-    if let Protection::RecoveryKey(rk) = protection {
-        if !vault.is_recovery_key(rk)? {
-            return Err(BackupError::NotThisVaultsRecoveryKey);
+    match protection {
+        Protection::RecoveryKey(rk) => {
+            if !vault.is_recovery_key(rk)? {
+                return Err(BackupError::NotThisVaultsRecoveryKey);
+            }
         }
+        Protection::Passphrase(p) => crate::vault::check_passphrase_strength(p)?,
     }
     let mut writer = ArchiveWriter::start(out, protection, &options.kdf, &options.kdf_policy)?;
     writer.info(crate::vault::schema::SCHEMA_VERSION)?;

@@ -11,6 +11,7 @@ use x509_parser::oid_registry::{OID_X509_GIVEN_NAME, OID_X509_SURNAME, OID_X509_
 use x509_parser::x509::X509Name;
 
 /// A practitioner as their certificate names them.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PractitionerIdentity {
     /// "Karim Benali", from GN and SN, else the common name.

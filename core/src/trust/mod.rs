@@ -60,6 +60,7 @@ pub struct TrustStore {
 
 /// A chain that verified: who the practitioner is, which anchor vouched for them, and the
 /// practitioner's public key (SubjectPublicKeyInfo, DER) to check their signatures with.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPractitioner {
     pub identity: PractitionerIdentity,

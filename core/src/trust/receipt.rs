@@ -45,6 +45,7 @@ struct Content {
 }
 
 /// A receipt as the patient keeps it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Receipt {
     /// "Karim Benali, Médecin, RPPS …, verified by …", or the claimed name when not verified.
@@ -111,6 +112,19 @@ pub fn sign_receipt(
     let mut out = vec![MAGIC, VERSION];
     out.extend_from_slice(&envelope);
     Ok(out)
+}
+
+/// [`sign_receipt`] as the QR text (`CK1:` …) the doctor's screen shows the patient.
+pub fn receipt_code(
+    share: &OpenedShare,
+    signer: &dyn Signer,
+    read_at: i64,
+) -> Result<String, SignedRecordError> {
+    let bytes = sign_receipt(share, signer, read_at)?;
+    Ok(crate::share::text::encode(
+        crate::share::text::CodeKind::Receipt,
+        &bytes,
+    ))
 }
 
 /// Checks a receipt: its signature by the certificate it carries (else refused), then the

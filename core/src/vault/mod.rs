@@ -73,7 +73,8 @@ impl fmt::Debug for Vault {
     }
 }
 
-fn check_passphrase_strength(passphrase: &Passphrase) -> Result<(), VaultError> {
+/// The minimum every new passphrase meets: the vault's, and a backup's.
+pub(crate) fn check_passphrase_strength(passphrase: &Passphrase) -> Result<(), VaultError> {
     if passphrase.char_count() < Passphrase::MIN_CHARS {
         return Err(VaultError::PassphraseTooShort {
             min: Passphrase::MIN_CHARS,

@@ -1,4 +1,5 @@
 import CarnetCore
+import CryptoKit
 import XCTest
 
 /// Mirrors tests/kotlin (the JVM and Android instrumented tests): the vault as an app uses
@@ -64,7 +65,7 @@ final class CarnetCoreTests: XCTestCase {
             let name = Mirror(reflecting: error).children.first?.label ?? "\(error)"
             XCTAssertEqual(name, expected, file: file, line: line)
             let text = "\(error)"
-            for secret in [Self.passphrase, "Camille", "Metformine", "Arachide"] {
+            for secret in [Self.passphrase, "Camille", "Metformine", "Arachide", "Bisoprolol"] {
                 XCTAssertFalse(text.contains(secret), "\(expected) leaks", file: file, line: line)
             }
         } catch {
@@ -167,6 +168,104 @@ final class CarnetCoreTests: XCTestCase {
         XCTAssertEqual(shared, [doctor.fingerprint(), doctor.fingerprint()])
     }
 
+    // MARK: practitioners (test PKI from tests/src/bin/test_pki.rs, path in CARNET_TEST_PKI)
+
+    func pki(_ name: String) throws -> Data {
+        guard let dir = ProcessInfo.processInfo.environment["CARNET_TEST_PKI"] else {
+            throw XCTSkip("set CARNET_TEST_PKI to a directory written by `cargo run -p carnet-tests --bin test_pki -- DIR`")
+        }
+        return try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+    }
+
+    func trustStore() throws -> TrustStore {
+        let store = TrustStore()
+        _ = try store.addCertificates(file: pki("authorities.pem"))
+        XCTAssertEqual(store.anchors(), ["AC RACINE IGC-SANTE TEST"])
+        return store
+    }
+
+    func newDose() -> RecordBody {
+        .prescription(Prescription(
+            prescriber: Prescriber(name: "Dr Karim Benali", specialty: "Cardiologie", rpps: "10101234564"),
+            date: "2026-11-20",
+            medications: [Medication(name: "Bisoprolol", strength: "2,5 mg", instructions: "1 comprimé le matin",
+                                     duration: .days(90))]))
+    }
+
+    func scanSigned(_ codes: [String]) throws -> Data {
+        let scanner = SignedRecordScanner()
+        for code in codes.reversed() { _ = try scanner.pushText(scanned: code) }
+        XCTAssertTrue(scanner.progress().complete)
+        return try XCTUnwrap(scanner.signedRecord())
+    }
+
+    func testVerifiedRecipientSignedRecordAndReceipt() throws {
+        let trust = try trustStore()
+        let signer = try CryptoKitSigner(certificate: pki("practitioner.pem"), key: pki("practitioner.key.der"))
+        let vault = try createVault(path: path(), passphrase: Self.passphrase).vault
+        let me = try vault.addProfile(profile: owner())
+        _ = try vault.addRecord(record: prescription(me.id, "Metformine"))
+
+        let doctor = try DoctorSession.signed(lifetimeSeconds: 900, signer: signer)
+        let hello = try parseHello(text: doctor.helloText(), trust: trust)
+        XCTAssertEqual(hello.practitioner?.identity.rpps, "10101234564")
+        XCTAssertNil(try parseHello(text: doctor.helloText(), trust: nil).practitioner)
+        let code = try vault.shareProfile(profile: me.id, selection: ShareSelection(), hello: doctor.helloText(),
+                                          lifetimeSeconds: 600, trust: trust).codes[0]
+        let reader = ReaderSession(sessions: [doctor])
+        XCTAssertTrue(try reader.pushText(scanned: code).complete)
+        let receipt = try vault.keepReceipt(scanned: receiptCode(share: XCTUnwrap(reader.result()), signer: signer), trust: trust)
+        XCTAssertTrue(receipt.verified)
+        XCTAssertEqual(try vault.receipts(), [receipt])
+
+        let signed = try scanSigned(issueSignedRecord(body: newDose(), signer: signer))
+        XCTAssertTrue(try checkSignedRecord(signedRecord: signed, trust: trust).verified)
+        let stored = try vault.importSignedRecord(profile: me.id, signedRecord: signed, trust: trust, acceptUnverified: false)
+        guard case let .practitioner(_, _, anchor, _, verified) = stored.provenance else { return XCTFail("provenance") }
+        XCTAssertTrue(verified)
+        XCTAssertEqual(anchor, "AC RACINE IGC-SANTE TEST")
+
+        var modified = signed
+        let at = try XCTUnwrap(modified.range(of: Data("Bisoprolol".utf8))).lowerBound
+        modified[at] = UInt8(ascii: "C")
+        expect("SignatureInvalid") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: modified, trust: trust, acceptUnverified: true) }
+        let stranger = try CryptoKitSigner(certificate: pki("stranger.pem"), key: pki("stranger.key.der"))
+        let fromStranger = try scanSigned(issueSignedRecord(body: newDose(), signer: stranger))
+        expect("UnknownAuthority") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: fromStranger, trust: trust, acceptUnverified: false) }
+        let expired = try CryptoKitSigner(certificate: pki("expired.pem"), key: pki("expired.key.der"))
+        let late = try scanSigned(issueSignedRecord(body: newDose(), signer: expired))
+        expect("CertificateExpired") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: late, trust: trust, acceptUnverified: false) }
+        expect("CertificateRejected") { _ = try TrustStore().addCertificates(file: self.pki("practitioner.pem")) }
+    }
+
+    // MARK: backups
+
+    func testBackupRestoreAndMerge() throws {
+        let created = try createVault(path: path(), passphrase: Self.passphrase)
+        let vault = created.vault
+        let me = try vault.addProfile(profile: owner())
+        _ = try vault.addRecord(record: prescription(me.id, "Metformine"))
+        _ = try vault.addRecord(record: allergy(me.id))
+        let summary = try vault.backup(path: path("backup"), key: .recoveryKey(recoveryKey: created.recoveryKey), profiles: nil)
+        XCTAssertEqual(summary.records, 2)
+        let restored = try restoreBackup(archive: path("backup"), key: .recoveryKey(recoveryKey: created.recoveryKey),
+                                         target: path("new.carnet"), newPassphrase: Self.passphrase)
+        XCTAssertEqual(restored.report.recordsAdded, 2)
+        XCTAssertEqual(try restored.vault.records(), try vault.records())
+
+        let handover = BackupKey.passphrase(passphrase: "handover passphrase")
+        _ = try vault.backup(path: path("handover"), key: handover, profiles: [me.id])
+        let other = try createVault(path: path("other.carnet"), passphrase: Self.passphrase).vault
+        XCTAssertEqual(try other.mergeBackup(archive: path("handover"), key: handover).recordsAdded, 2)
+        XCTAssertEqual(try other.mergeBackup(archive: path("handover"), key: handover).recordsSkipped, 2)
+        expect("WrongBackupKey") { _ = try other.mergeBackup(archive: self.path("handover"), key: .passphrase(passphrase: "wrong passphrase")) }
+        expect("NotABackup") { _ = try other.mergeBackup(archive: self.path(), key: handover) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path("handover")))
+        try data.dropLast().write(to: URL(fileURLWithPath: path("damaged")))
+        expect("BackupDamaged") { _ = try other.mergeBackup(archive: self.path("damaged"), key: handover) }
+        XCTAssertEqual(try other.records().count, 2)
+    }
+
     // MARK: failures, lifetimes, threads
 
     func testEveryFailureIsTyped() throws {
@@ -207,6 +306,29 @@ final class CarnetCoreTests: XCTestCase {
         XCTAssertEqual(failures.value, 0)
         XCTAssertEqual(try vault.records(profile: me.id).count, 200)
         XCTAssertEqual(try vault.search(query: "medicament-3-").count, 25)
+    }
+}
+
+/// A `Signer` as a doctor's app would write one: CryptoKit's P-256 ECDSA, whose
+/// `rawRepresentation` is the 64-byte r || s form Carnet expects. On a device the key would be
+/// a Secure Enclave key or a CPS card; here it comes from the test PKI's PKCS#8 file.
+final class CryptoKitSigner: Signer, @unchecked Sendable {
+    private let chain: [Data]
+    private let key: P256.Signing.PrivateKey
+
+    init(certificate pem: Data, key der: Data) throws {
+        let body = String(decoding: pem, as: UTF8.self)
+            .split(separator: "\n")
+            .filter { !$0.hasPrefix("-----") }
+            .joined()
+        chain = [try XCTUnwrap(Data(base64Encoded: body))]
+        key = try P256.Signing.PrivateKey(derRepresentation: der)
+    }
+
+    func certificateChain() throws -> [Data] { chain }
+
+    func sign(message: Data) throws -> Data {
+        try key.signature(for: message).rawRepresentation
     }
 }
 

@@ -1,9 +1,25 @@
 package app.carnet.core.test
 
+import app.carnet.core.CarnetException
 import app.carnet.core.CreatedVault
 import app.carnet.core.createVault
 import app.carnet.core.model.*
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertThrows
 import java.io.File
+
+/**
+ * Runs [block], which must throw the CarnetException subclass [E], and checks that its reason
+ * holds no passphrase, key or health data (reasons are for people and logs).
+ */
+inline fun <reified E : CarnetException> expect(crossinline block: () -> Unit): E {
+    val e = assertThrows(E::class.java) { block() }
+    val text = e.message ?: ""
+    for (secret in listOf(Fixtures.PASSPHRASE, Fixtures.NEW_PASSPHRASE, "Camille", "Metformine", "Arachide", "Bisoprolol")) {
+        assertFalse("${E::class.simpleName} leaks", text.contains(secret))
+    }
+    return e
+}
 
 /** Test data: a made-up family. Never printed by the tests. */
 object Fixtures {
