@@ -32,7 +32,7 @@
 
 use carnet_core::model::{
     self, CurrentMedication, ModelError, NewProfile, NewRecord, Profile, ProfileId, Provenance,
-    Record, RecordBody, RecordId, RecordKind,
+    Record, RecordBody, RecordId, RecordKind, SearchTerms,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -224,6 +224,7 @@ fn query_records(
     profile: &ProfileId,
     sql: &str,
     params: &[&dyn rusqlite::ToSql],
+    search: Option<&SearchTerms>,
 ) -> Result<Vec<Record>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
@@ -231,7 +232,14 @@ fn query_records(
     while let Some(row) = rows.next()? {
         let id = RecordId::from_bytes(id16(row.get_ref(0)?.as_blob()?)?);
         let kind = row.get_ref(1)?.as_str()?;
-        let stored: StoredRecord = serde_json::from_str(row.get_ref(2)?.as_str()?)?;
+        let json = row.get_ref(2)?.as_str()?;
+        // The vault's search: match the body's JSON text as stored, decode only the hits.
+        if let Some(terms) = search {
+            if !terms.matches_stored(json.as_bytes())? {
+                continue;
+            }
+        }
+        let stored: StoredRecord = serde_json::from_str(json)?;
         if stored.body.kind().as_str() != kind {
             return Err(WorkloadError::Workload("record kind mismatch".into()));
         }
@@ -268,29 +276,32 @@ pub fn list_records(conn: &Connection, profile: &ProfileId) -> Result<Vec<Record
         profile,
         "SELECT id, kind, body FROM records WHERE profile_id = ?1",
         &[&profile.as_bytes()],
+        None,
     )?;
     sort_newest_first(&mut records);
     Ok(records)
 }
 
-/// The vault's full-text search, on plaintext rows: every folded word of `query` must occur
-/// in the folded [`RecordBody::search_text`]. Newest first.
+/// The vault's full-text search, on plaintext rows, with the vault's own code
+/// ([`SearchTerms::matches_stored`]): every folded word of `query` must occur in the folded
+/// JSON text of the body; only the hits are decoded. Newest first.
 pub fn search_records(conn: &Connection, profile: &ProfileId, query: &str) -> Result<Vec<Record>> {
-    let terms: Vec<String> = model::fold(query)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let records = list_records(conn, profile)?;
+    if !profile_exists(conn, profile)? {
+        return Err(WorkloadError::Workload("profile not found".into()));
+    }
+    let terms = SearchTerms::new(query);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(records
-        .into_iter()
-        .filter(|r| {
-            let text = model::fold(&r.body.search_text());
-            terms.iter().all(|t| text.contains(t.as_str()))
-        })
-        .collect())
+    let mut records = query_records(
+        conn,
+        profile,
+        "SELECT id, kind, body FROM records WHERE profile_id = ?1",
+        &[&profile.as_bytes()],
+        Some(&terms),
+    )?;
+    sort_newest_first(&mut records);
+    Ok(records)
 }
 
 /// Search done by SQLite itself: one `body LIKE '%word%'` per word of `query`, so only the
@@ -317,7 +328,7 @@ pub fn search_like(conn: &Connection, profile: &ProfileId, query: &str) -> Resul
     let profile_bytes = profile.as_bytes();
     let mut params: Vec<&dyn rusqlite::ToSql> = vec![&profile_bytes];
     params.extend(patterns.iter().map(|p| p as &dyn rusqlite::ToSql));
-    let mut records = query_records(conn, profile, &sql, &params)?;
+    let mut records = query_records(conn, profile, &sql, &params, None)?;
     sort_newest_first(&mut records);
     Ok(records)
 }
@@ -334,6 +345,7 @@ pub fn current_medications(
         profile,
         "SELECT id, kind, body FROM records WHERE profile_id = ?1 AND kind = ?2",
         &[&profile.as_bytes(), &RecordKind::Prescription.as_str()],
+        None,
     )?;
     sort_newest_first(&mut prescriptions);
     Ok(model::current_medications(&prescriptions, today))

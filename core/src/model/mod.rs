@@ -26,5 +26,5 @@ pub use record::{
 };
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,
-    SUMMARY_LETTERS, Sourced, current_medications, fold, lab_trends,
+    SUMMARY_LETTERS, SearchTerms, Sourced, current_medications, fold, lab_trends,
 };

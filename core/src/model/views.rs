@@ -52,6 +52,50 @@ pub fn fold(text: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Full-text search: the folded words of a query. Every one must occur in a hit.
+pub struct SearchTerms(Vec<String>);
+
+impl std::fmt::Debug for SearchTerms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The words may be health data (a drug, a diagnosis): never printed.
+        write!(f, "SearchTerms({} words)", self.0.len())
+    }
+}
+
+impl SearchTerms {
+    pub fn new(query: &str) -> Self {
+        Self(fold(query).split_whitespace().map(str::to_owned).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a record's body holds every word, case and accents ignored.
+    pub fn matches(&self, body: &RecordBody) -> bool {
+        self.matches_json(&body.search_text())
+    }
+
+    /// [`Self::matches`] on a stored record's JSON (any object with the body under `"body"`),
+    /// without decoding it: the body's JSON text is read as it stands, which is what
+    /// [`RecordBody::search_text`] writes (the same serializer wrote it). A store decodes
+    /// only the hits.
+    pub fn matches_stored(&self, stored_json: &[u8]) -> Result<bool, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Stored<'a> {
+            #[serde(borrow)]
+            body: &'a serde_json::value::RawValue,
+        }
+        let stored: Stored<'_> = serde_json::from_slice(stored_json)?;
+        Ok(self.matches_json(stored.body.get()))
+    }
+
+    fn matches_json(&self, body_json: &str) -> bool {
+        let text = fold(body_json);
+        self.0.iter().all(|t| text.contains(t.as_str()))
+    }
+}
+
 /// The last day a prescription line covers.
 fn end_of(m: &Medication, prescribed_on: NaiveDate) -> NaiveDate {
     match m.duration {
@@ -420,5 +464,39 @@ mod tests {
         assert_eq!(trends[0].latest.value, LabValue::Numeric(6.9));
         let previous: Vec<_> = trends[0].previous.iter().map(|p| p.date).collect();
         assert_eq!(previous, [day("2026-03-01"), day("2025-11-01")]);
+    }
+
+    #[test]
+    fn a_stored_record_matches_exactly_as_its_body_does() {
+        let record = prescription(
+            "2026-03-02",
+            "Dr Lefèvre",
+            vec![med("Metformine", "1000 mg", None, 0)],
+        );
+        // Any stored form with the body under "body": here the record itself, whose other
+        // fields (ids, dates, provenance) must not be searched.
+        let stored = serde_json::to_vec(&record).unwrap_or_default();
+        for query in [
+            "metformine",
+            "LEFEVRE 1000",
+            "metformine 500",
+            "patient_entered",
+            "2026-01-01",
+            "",
+        ] {
+            let terms = SearchTerms::new(query);
+            assert_eq!(
+                terms.matches_stored(&stored).ok(),
+                Some(terms.matches(&record.body)),
+                "{query}"
+            );
+        }
+        assert!(SearchTerms::new("lefevre metformine").matches(&record.body));
+        assert!(!SearchTerms::new("patient_entered").matches(&record.body));
+        assert!(SearchTerms::new("x").matches_stored(b"not json").is_err());
+        assert_eq!(
+            format!("{:?}", SearchTerms::new("metformine 1000")),
+            "SearchTerms(2 words)"
+        );
     }
 }
