@@ -90,16 +90,17 @@ impl TrustStore {
 pub trait Signer: Send + Sync {
     /// The practitioner's certificate first, then the authorities above it (DER).
     fn certificate_chain(&self) -> Result<Vec<Vec<u8>>, CarnetError>;
-    /// An ECDSA P-256 signature with SHA-256 over `message`, as 64 bytes: r then s, each 32
-    /// bytes big-endian (Java: `SHA256withECDSAinP1363Format`; Apple:
-    /// `SecKeyAlgorithm.ecdsaSignatureMessageX962SHA256` gives DER, convert it).
+    /// An ECDSA P-256 signature with SHA-256 over `message`: DER-encoded, as the Android
+    /// Keystore (`SHA256withECDSA`) and Apple's `SecKeyCreateSignature`
+    /// (`.ecdsaSignatureMessageX962SHA256`) return it, or 64 bytes r || s (CryptoKit's
+    /// `rawRepresentation`, Java's `SHA256withECDSAinP1363Format`).
     fn sign(&self, message: Vec<u8>) -> Result<Vec<u8>, CarnetError>;
 }
 
-/// Adapts a foreign signer to the core's trait: the chain is asked once, and every signature
-/// is checked against the certificate's key before it is used, so a platform signer that
-/// returns DER or signs with another key fails here, on the practitioner's device, and not
-/// later as a "modified" record on the patient's phone.
+/// Adapts a foreign signer to the core's trait: the chain is asked once; every signature is
+/// brought to the r || s form Carnet's formats carry, then checked against the certificate's
+/// key before it is used, so a platform signer wired to another key fails here, on the
+/// practitioner's device, and not later as a "modified" record on the patient's phone.
 struct ForeignSigner {
     signer: Arc<dyn Signer>,
     chain: Vec<Vec<u8>>,
@@ -136,10 +137,11 @@ impl trust::Signer for ForeignSigner {
             .signer
             .sign(message.to_vec())
             .map_err(|e| SignedRecordError::Signer(signer_failed(e).to_string()))?;
+        let signature = trust::signing::platform_signature(&signature)?;
         trust::signing::verify_by_leaf(&self.chain, message, &signature).map_err(|_| {
             SignedRecordError::Signer(
-                "the signature does not verify with the certificate's key (expected ECDSA \
-                 P-256 with SHA-256, 64 bytes r || s)"
+                "the signature does not verify with the certificate's key (signed with another \
+                 key, or not ECDSA P-256 with SHA-256)"
                     .into(),
             )
         })?;

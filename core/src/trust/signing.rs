@@ -135,6 +135,23 @@ fn chain_hash(chain: &[Vec<u8>]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// A signature from a platform key (a smart card, the Android Keystore, the Secure Enclave) in
+/// the 64-byte r || s form that Carnet's formats carry. Platforms give either that form
+/// (CryptoKit, Java's P1363 format) or DER (the Android Keystore, `SecKeyCreateSignature`, the
+/// JDK's default); the `p256` crate parses both.
+pub fn platform_signature(signature: &[u8]) -> Result<Vec<u8>, SignedRecordError> {
+    let parsed = if signature.len() == 64 {
+        Signature::from_slice(signature)
+    } else {
+        Signature::from_der(signature)
+    };
+    parsed.map(|s| s.to_bytes().to_vec()).map_err(|_| {
+        SignedRecordError::Signer(
+            "the signer's output is not an ECDSA P-256 signature (DER or 64 bytes r || s)".into(),
+        )
+    })
+}
+
 /// Checks `signature` over `message` with the key of the first certificate of `chain`.
 pub fn verify_by_leaf(
     chain: &[Vec<u8>],
@@ -278,5 +295,29 @@ pub fn read(
             signed_at: signed.signed_at,
             reason: SignedRecordError::Chain(e),
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_signatures_in_der_or_raw_become_the_same_64_bytes() {
+        let key = SigningKey::from_slice(&[7u8; 32]).unwrap_or_else(|_| unreachable!());
+        let signature: Signature = key.sign(b"carnet");
+        let raw = signature.to_bytes().to_vec();
+        let der = signature.to_der().as_bytes().to_vec();
+        assert_ne!(der.len(), 64);
+        assert_eq!(platform_signature(&raw).ok(), Some(raw.clone()));
+        assert_eq!(platform_signature(&der).ok(), Some(raw.clone()));
+        let mut bad_der = der.clone();
+        bad_der[0] ^= 0xFF;
+        for garbage in [&[][..], &raw[..63], &bad_der[..], &[0u8; 64][..]] {
+            assert!(matches!(
+                platform_signature(garbage),
+                Err(SignedRecordError::Signer(_))
+            ));
+        }
     }
 }

@@ -60,10 +60,13 @@ open class JcaSigner(certificate: String, key: String) : Signer {
     }
 }
 
-/** A common mistake: the JDK's default ECDSA output is DER, not r || s. */
+/** The JDK's default ECDSA output, DER, as the Android Keystore and Apple's SecKey give it. */
 class DerSigner : JcaSigner("practitioner.pem", "practitioner.key.der") {
     override val algorithm = "SHA256withECDSA"
 }
+
+/** A platform signer wired to the wrong key: its signatures do not match its certificate. */
+class WrongKeySigner : JcaSigner("practitioner.pem", "stranger.key.der")
 
 /** A signer whose smart card was pulled out. */
 class UnpluggedSigner : JcaSigner("practitioner.pem", "practitioner.key.der") {

@@ -166,8 +166,11 @@ class TrustTest {
                 assertTrue(parseHello(doctor.helloText(), trust).recipient.contains("expired"))
             }
 
-            // Platform signers that misbehave fail on the doctor's side, not the patient's.
-            expect<CarnetException.SignerFailed> { issueSignedRecord(newDose(), DerSigner()) }
+            // DER signatures (Android Keystore, SecKey) are accepted as well as r || s...
+            assertTrue(checkSignedRecord(scan(issueSignedRecord(newDose(), DerSigner())), trust).verified)
+            // ...but platform signers that misbehave fail on the doctor's side, not the patient's.
+            expect<CarnetException.SignerFailed> { issueSignedRecord(newDose(), WrongKeySigner()) }
+            expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, WrongKeySigner()) }
             expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, UnpluggedSigner()) }
 
             // A practitioner's certificate is not an authority.
