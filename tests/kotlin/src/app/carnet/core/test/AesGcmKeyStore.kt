@@ -63,6 +63,12 @@ class UnavailableKeyStore : PlatformKeyStore {
     override fun unwrapKey(wrapped: ByteArray): ByteArray = throw CarnetException.KeyStoreUnavailable("no key")
 }
 
+/** A key store that "unwraps" to some other 32 bytes (a key replaced behind the app's back). */
+class WrongKeyStore : PlatformKeyStore {
+    override fun wrapKey(key: ByteArray): ByteArray = ByteArray(48) { 1 }
+    override fun unwrapKey(wrapped: ByteArray): ByteArray = ByteArray(32) { 7 }
+}
+
 /** A buggy key store that throws something that is not a CarnetException. */
 class BrokenKeyStore : PlatformKeyStore {
     override fun wrapKey(key: ByteArray): ByteArray = throw IllegalStateException("bug in the app")

@@ -52,6 +52,8 @@ class ErrorsTest {
             // A foreign bug is not a CarnetException: it arrives as Internal, its text dropped.
             val internal = expect<CarnetException.Internal> { vault.addPlatformKeySlot(BrokenKeyStore()) }
             assertFalse(internal.message!!.contains("bug in the app"))
+            vault.addPlatformKeySlot(WrongKeyStore())
+            expect<CarnetException.WrongPlatformKey> { Vault.unlockWithKeyStore(path, WrongKeyStore()) }
             vault.addPlatformKeySlot(AesGcmKeyStore())
             expect<CarnetException.KeyStoreFailed> { Vault.unlockWithKeyStore(path, AesGcmKeyStore()) }
             expect<CarnetException.KeyStoreCancelled> { Vault.unlockWithKeyStore(path, CancellingKeyStore()) }
