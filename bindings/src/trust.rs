@@ -49,9 +49,12 @@ impl TrustStore {
     /// trust anchor, any other a known intermediate (trusted only through an anchor). Returns
     /// their names. A file that is not an authority is `CertificateRejected` and adds nothing.
     pub fn add_certificates(&self, file: Vec<u8>) -> Result<Vec<String>, CarnetError> {
-        let mut updated = self.snapshot();
+        // On a copy, under the write lock: a file refused halfway adds nothing, and two
+        // threads adding at once both count.
+        let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut updated = guard.clone();
         let names = updated.add(&file)?;
-        *self.inner.write().unwrap_or_else(|p| p.into_inner()) = updated;
+        *guard = updated;
         Ok(names)
     }
 

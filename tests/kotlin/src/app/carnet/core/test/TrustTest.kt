@@ -176,6 +176,13 @@ class TrustTest {
             // A practitioner's certificate is not an authority.
             expect<CarnetException.CertificateRejected> { TrustStore().addCertificates(TestPki.bytes("practitioner.pem")) }
             expect<CarnetException.CertificateRejected> { TrustStore().addCertificates("not a certificate".toByteArray()) }
+            // A file refused at its last certificate adds none of the others.
+            TrustStore().use { store ->
+                expect<CarnetException.CertificateRejected> {
+                    store.addCertificates(TestPki.bytes("authorities.pem") + TestPki.bytes("practitioner.pem"))
+                }
+                assertEquals(emptyList<String>(), store.anchors())
+            }
 
             // Scanning the wrong thing.
             SignedRecordScanner().use { scanner ->
