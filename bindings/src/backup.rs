@@ -84,6 +84,20 @@ impl From<vault::ImportReport> for ImportReport {
     }
 }
 
+/// A merge or restore failure. The vault's import also checks the archive's content (sizes and
+/// order of attachment parts, each record's profile, each record's body): what it refuses
+/// there is a damaged backup, not a damaged vault.
+fn archive_error(e: backup::BackupError) -> CarnetError {
+    match e {
+        backup::BackupError::Vault(
+            VaultError::AttachmentDamaged(_) | VaultError::Invalid(_) | VaultError::ProfileNotFound,
+        ) => CarnetError::BackupDamaged {
+            reason: "the backup is damaged or was modified; nothing was imported".into(),
+        },
+        other => other.into(),
+    }
+}
+
 /// A vault restored from a backup: the vault, unlocked, its new recovery key (show it once),
 /// and what was imported.
 #[derive(uniffi::Record)]
@@ -117,7 +131,8 @@ pub fn restore_backup(
         &new_passphrase,
         &VaultOptions::default(),
         &KdfPolicy::default(),
-    )?;
+    )
+    .map_err(archive_error)?;
     Ok(RestoredVault {
         vault: Arc::new(Vault::wrap(restored)),
         recovery_key: recovery.display_text().to_string(),
@@ -164,7 +179,8 @@ impl Vault {
             Path::new(&archive),
             key.protection(),
             &KdfPolicy::default(),
-        )?
+        )
+        .map_err(archive_error)?
         .into())
     }
 

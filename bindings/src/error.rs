@@ -120,6 +120,10 @@ pub enum CarnetError {
     /// modified after signing, or signed with another key. Refused outright.
     #[error("{reason}")]
     SignatureInvalid { reason: String },
+    /// A signed record says it was signed later than this device's clock allows: one of the
+    /// two devices has the wrong date or time. Not a sign of tampering; check the clocks.
+    #[error("{reason}")]
+    ClockMismatch { reason: String },
     /// The practitioner's certificate (or one above it) had expired, or was not yet valid, at
     /// the time that mattered.
     #[error("{reason}")]
@@ -254,9 +258,8 @@ impl From<SignedRecordError> for CarnetError {
         let reason = e.to_string();
         match e {
             SignedRecordError::Chain(c) => c.into(),
-            SignedRecordError::BadSignature | SignedRecordError::SignedInTheFuture => {
-                Self::SignatureInvalid { reason }
-            }
+            SignedRecordError::BadSignature => Self::SignatureInvalid { reason },
+            SignedRecordError::SignedInTheFuture => Self::ClockMismatch { reason },
             SignedRecordError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             SignedRecordError::Signer(_) => Self::SignerFailed { reason },
             _ => Self::MalformedCode { reason },

@@ -193,6 +193,7 @@ pub fn issue_signed_record(
     body: RecordBody,
     signer: Arc<dyn Signer>,
 ) -> Result<Vec<String>, CarnetError> {
+    body.validate()?;
     let signer = core_signer(signer)?;
     let signed = trust::sign_record(&body, &signer, now_secs())?;
     Ok(transport::qr_codes(&signed)?)
@@ -210,9 +211,18 @@ pub fn receipt_code(share: OpenedShare, signer: Arc<dyn Signer>) -> Result<Strin
 
 /// Collects the scanned texts of a signed record (one code, or frames in any order) until it
 /// is complete. Thread-safe.
-#[derive(Debug, uniffi::Object)]
+#[derive(uniffi::Object)]
 pub struct SignedRecordScanner {
     inner: Mutex<(transport::SignedRecordScanner, ReadProgress)>,
+}
+
+impl std::fmt::Debug for SignedRecordScanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // What was scanned is a health record: only the progress is shown.
+        f.debug_struct("SignedRecordScanner")
+            .field("progress", &self.progress())
+            .finish_non_exhaustive()
+    }
 }
 
 #[uniffi::export]
@@ -258,8 +268,8 @@ pub struct SignedRecordCheck {
     pub body: RecordBody,
     /// Whether the practitioner's certificate verified up to an anchor of the trust store.
     pub verified: bool,
-    /// "Karim Benali, Médecin, RPPS …, verified by <anchor>", or the name the certificate
-    /// claims followed by "(NOT verified)".
+    /// "Karim Benali, Médecin, RPPS …, verified by <anchor>", or "NOT verified: " followed by
+    /// the name the certificate claims.
     pub signer: String,
     /// The verified practitioner; none when not verified.
     pub practitioner: Option<VerifiedPractitioner>,
@@ -293,7 +303,7 @@ pub fn check_signed_record(
                 problem: None,
             },
             Err(u) => SignedRecordCheck {
-                signer: format!("{} (NOT verified)", u.claimed_signer),
+                signer: format!("NOT verified: {}", u.claimed_signer),
                 body: u.body,
                 verified: false,
                 practitioner: None,
@@ -339,29 +349,32 @@ impl Vault {
     /// Checks a stored signed record again, for example after the trust store changed, and
     /// records the outcome in its provenance. A record edited since it was received no longer
     /// matches its signature and becomes NOT verified.
+    ///
+    /// `trust` is required: the outcome is saved, and checking against no anchors would mark
+    /// every record NOT verified. A record that was not received signed is `InvalidInput`.
     pub fn reverify_record(
         &self,
         record: RecordId,
-        trust: Option<Arc<TrustStore>>,
+        trust: Arc<TrustStore>,
     ) -> Result<Record, CarnetError> {
-        let store = store_or_empty(trust.as_ref());
-        Ok(trust::reverify(
-            &*self.open()?,
-            &record,
-            &store,
-            now_secs(),
-        )?)
+        let store = trust.snapshot();
+        trust::reverify(&*self.open()?, &record, &store, now_secs()).map_err(|e| match e {
+            trust::SignedImportError::Signed(SignedRecordError::NotASignedRecord) => {
+                CarnetError::invalid("this record was not received signed")
+            }
+            other => other.into(),
+        })
     }
 
     /// Keeps a receipt scanned from the doctor's screen (`CK1:` …) in the audit log. A receipt
     /// whose signature does not match is refused; one whose certificate does not verify is
-    /// kept marked NOT verified.
+    /// kept marked NOT verified. `trust` is required: the outcome is kept for good.
     pub fn keep_receipt(
         &self,
         scanned: String,
-        trust: Option<Arc<TrustStore>>,
+        trust: Arc<TrustStore>,
     ) -> Result<Receipt, CarnetError> {
-        let store = store_or_empty(trust.as_ref());
+        let store = trust.snapshot();
         Ok(receipt::keep_receipt(&*self.open()?, &scanned, &store)?)
     }
 

@@ -22,7 +22,10 @@ use zeroize::Zeroizing;
 /// passphrase.
 ///
 /// Implementations must not call back into the vault: they are called while the vault is
-/// being opened (and while it holds its lock), and such a call would deadlock or fail.
+/// being opened (and while it holds its lock), and such a call would deadlock or fail. They
+/// run on the thread that called Carnet, so call `unlock_with_key_store` and
+/// `add_platform_key_slot` off the UI thread when the key store shows a biometric prompt that
+/// needs the UI thread; meanwhile `lock()` on another thread waits for the call to finish.
 /// Failures are thrown as `KeyStoreUnavailable`, `KeyStoreCancelled` or `KeyStoreFailed`;
 /// their reason must not contain key material. Anything else thrown becomes `Internal`.
 #[uniffi::export(with_foreign)]

@@ -234,7 +234,19 @@ pub fn restore_new(
         return Err(BackupError::AlreadyExists);
     }
     std::fs::rename(&tmp, target)?;
-    sync_dir(target)?;
-    let vault = Vault::unlock_with_passphrase(target, new_passphrase, vault_options)?;
-    Ok((vault, recovery, report))
+    // Once moved, a failure must not leave a vault whose recovery key was never shown.
+    let opened = sync_dir(target).and_then(|()| {
+        Ok(Vault::unlock_with_passphrase(
+            target,
+            new_passphrase,
+            vault_options,
+        )?)
+    });
+    match opened {
+        Ok(vault) => Ok((vault, recovery, report)),
+        Err(e) => {
+            crate::vault::schema::remove_sqlite_files(target);
+            Err(e)
+        }
+    }
 }

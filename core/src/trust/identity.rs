@@ -38,11 +38,24 @@ impl PractitionerIdentity {
     }
 }
 
+/// The longest name part shown; a certificate's fields are not trusted to be short.
+const MAX_FIELD_CHARS: usize = 80;
+
+/// A name field as it may be shown: control characters (new lines that could push a warning
+/// off screen) removed, whitespace collapsed, length capped.
+fn clean(field: &str) -> String {
+    let words: Vec<&str> = field
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(" ").chars().take(MAX_FIELD_CHARS).collect()
+}
+
 fn first(name: &X509Name<'_>, oid: &x509_parser::der_parser::oid::Oid<'_>) -> Option<String> {
     name.iter_by_oid(oid)
         .next()
         .and_then(|a| a.as_str().ok())
-        .map(|s| s.trim().to_owned())
+        .map(clean)
         .filter(|s| !s.is_empty())
 }
 
@@ -51,7 +64,7 @@ pub(crate) fn read(subject: &X509Name<'_>) -> PractitionerIdentity {
         .iter_common_name()
         .next()
         .and_then(|a| a.as_str().ok())
-        .map(|s| s.trim().to_owned());
+        .map(clean);
     let given = first(subject, &OID_X509_GIVEN_NAME);
     let surname = first(subject, &OID_X509_SURNAME);
     let rpps = cn
@@ -75,5 +88,20 @@ pub(crate) fn read(subject: &X509Name<'_>) -> PractitionerIdentity {
         rpps,
         profession: first(subject, &OID_X509_TITLE),
         organisation,
+    }
+}
+
+#[cfg(test)]
+mod clean_tests {
+    use super::clean;
+
+    #[test]
+    fn names_lose_control_characters_and_are_capped() {
+        assert_eq!(
+            clean(" Benali\n\u{7}verified by\tAC \r\n"),
+            "Benali verified by AC"
+        );
+        assert_eq!(clean(&"é".repeat(200)).chars().count(), 80);
+        assert_eq!(clean("\n\t"), "");
     }
 }

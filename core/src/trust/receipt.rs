@@ -162,7 +162,8 @@ pub fn read_receipt(bytes: &[u8], store: &TrustStore) -> Result<Receipt, SignedR
                 .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
                 .map(|(_, c)| super::identity::read(c.subject()).describe())
                 .unwrap_or_default();
-            (format!("{claimed} (NOT verified)"), false)
+            // The warning first: a long or odd name cannot push it off the screen.
+            (format!("NOT verified: {claimed}"), false)
         }
     };
     Ok(Receipt {

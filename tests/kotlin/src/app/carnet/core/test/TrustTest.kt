@@ -91,7 +91,7 @@ class TrustTest {
                 assertTrue(kept.items.contains("1 medications"))
                 assertEquals(listOf(kept), vault.receipts())
                 // The same receipt checked with no anchors is kept, marked NOT verified.
-                assertFalse(vault.keepReceipt(receipt, null).verified)
+                assertFalse(vault.keepReceipt(receipt, TrustStore()).verified)
                 assertEquals(2, vault.receipts().size)
             }
         }
@@ -130,6 +130,9 @@ class TrustTest {
             val again = vault.reverifyRecord(stored.id, TrustStore())
             assertFalse((again.provenance as Provenance.Practitioner).verified)
             assertTrue((vault.reverifyRecord(stored.id, trust).provenance as Provenance.Practitioner).verified)
+            // A record the patient typed in has no signature to check.
+            val typed = vault.addRecord(Fixtures.allergy(owner.id))
+            expect<CarnetException.InvalidInput> { vault.reverifyRecord(typed.id, trust) }
         }
     }
 
@@ -156,7 +159,7 @@ class TrustTest {
             assertFalse((kept.provenance as Provenance.Practitioner).verified)
             val checked = checkSignedRecord(fromStranger, trust)
             assertFalse(checked.verified)
-            assertTrue(checked.signer.endsWith("(NOT verified)"))
+            assertTrue(checked.signer.startsWith("NOT verified: "))
             assertNotNull(checked.problem)
 
             // Signed with a certificate that had expired.
@@ -171,6 +174,9 @@ class TrustTest {
             // ...but platform signers that misbehave fail on the doctor's side, not the patient's.
             expect<CarnetException.SignerFailed> { issueSignedRecord(newDose(), WrongKeySigner()) }
             expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, WrongKeySigner()) }
+            // A prescription with no medication is refused before anything is signed.
+            val empty = RecordBody.Prescription((newDose() as RecordBody.Prescription).v1.copy(medications = emptyList()))
+            expect<CarnetException.InvalidInput> { issueSignedRecord(empty, TestPki.practitioner()) }
             expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, UnpluggedSigner()) }
 
             // A practitioner's certificate is not an authority.
