@@ -281,6 +281,10 @@ impl From<SignedImportError> for CarnetError {
 impl From<ReceiptError> for CarnetError {
     fn from(e: ReceiptError) -> Self {
         match e {
+            ReceiptError::NotThisVaultsShare => Self::invalid(e.to_string()),
+            ReceiptError::OutsideTheShareLife => Self::ClockMismatch {
+                reason: e.to_string(),
+            },
             ReceiptError::Code(c) => c.into(),
             ReceiptError::Signed(s) => s.into(),
             ReceiptError::Vault(v) => v.into(),

@@ -260,6 +260,11 @@ fn now_secs() -> i64 {
 impl From<trust::receipt::ReceiptError> for CliError {
     fn from(e: trust::receipt::ReceiptError) -> Self {
         match e {
+            trust::receipt::ReceiptError::NotThisVaultsShare
+            | trust::receipt::ReceiptError::OutsideTheShareLife => Self {
+                message: e.to_string(),
+                code: 6,
+            },
             trust::receipt::ReceiptError::Code(c) => c.into(),
             trust::receipt::ReceiptError::Signed(s) => s.into(),
             trust::receipt::ReceiptError::Vault(v) => v.into(),

@@ -124,6 +124,26 @@ pub fn unknown_critical_extension() -> CustomExtension {
     ext
 }
 
+/// The same PKI valid around today (root and intermediate from 3 years ago to 10 years ahead,
+/// the practitioner from last year to 3 years ahead), for tests that must use the real clock.
+pub fn around_today() -> (Authority, Authority, Leaf) {
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year();
+    let mut root_params = ca_params("AC RACINE IGC-SANTE TEST", None);
+    root_params.not_before = date_time_ymd(year - 3, 1, 1);
+    root_params.not_after = date_time_ymd(year + 10, 1, 1);
+    let root = root_with(root_params);
+    let mut inter_params = ca_params("AC IGC-SANTE ELEMENTAIRE PERSONNES", Some(0));
+    inter_params.not_before = date_time_ymd(year - 3, 1, 1);
+    inter_params.not_after = date_time_ymd(year + 10, 1, 1);
+    let inter = intermediate_with(inter_params, &root);
+    let mut leaf_params = practitioner_params();
+    leaf_params.not_before = date_time_ymd(year - 1, 1, 1);
+    leaf_params.not_after = date_time_ymd(year + 3, 1, 1);
+    let leaf = leaf_with(leaf_params, &inter);
+    (root, inter, leaf)
+}
+
 /// Unix seconds of a date, for verification instants.
 pub fn at(year: i32, month: u8, day: u8) -> i64 {
     date_time_ymd(year, month, day).unix_timestamp()

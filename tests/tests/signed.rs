@@ -349,8 +349,11 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
     use carnet_core::share::text::{self, CodeKind};
     use carnet_core::share::{self, DoctorSession, Selection};
     use carnet_core::trust::receipt;
-    let p = pki();
-    let read_at = now();
+    // On the real clock: the vault dates its audit log by it, and a receipt must fall within
+    // the life of the share the log records.
+    let (root, inter, leaf) = pki::around_today();
+    let p = Pki { root, inter, leaf };
+    let read_at = chrono::Utc::now().timestamp();
     let now = read_at as u64;
     let (t, family) = demo_vault(date("2026-11-18"));
     let session = DoctorSession::new(now, 900);
@@ -409,4 +412,30 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
     );
     let unknown = receipt::keep_receipt(t.vault(), &code, &TrustStore::new()).unwrap();
     assert!(!unknown.verified && unknown.practitioner.starts_with("NOT verified: "));
+
+    // A receipt must name a share this vault made, dated while it was valid: not another
+    // share, and not backdated (to a time when an expired certificate was still valid).
+    let keep = |share: &share::OpenedShare, at: i64| {
+        let bytes = receipt::sign_receipt(share, &p.signer(), at).unwrap();
+        receipt::keep_receipt(
+            t.vault(),
+            &text::encode(CodeKind::Receipt, &bytes),
+            &p.store(),
+        )
+    };
+    let mut other = opened.clone();
+    other.expires_at += 1;
+    assert!(matches!(
+        keep(&other, read_at),
+        Err(receipt::ReceiptError::NotThisVaultsShare)
+    ));
+    assert!(matches!(
+        keep(&opened, read_at - 86_400),
+        Err(receipt::ReceiptError::OutsideTheShareLife)
+    ));
+    assert!(matches!(
+        keep(&opened, read_at + 86_400),
+        Err(receipt::ReceiptError::OutsideTheShareLife)
+    ));
+    assert_eq!(receipt::receipts(t.vault()).unwrap().len(), 2);
 }

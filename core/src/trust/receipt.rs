@@ -176,7 +176,30 @@ pub fn read_receipt(bytes: &[u8], store: &TrustStore) -> Result<Receipt, SignedR
     })
 }
 
-/// The patient's app keeps a scanned receipt (`CK1:` text) in the vault's audit log.
+/// How far a receipt's reading time may fall outside its share's life (device clocks differ).
+const CLOCK_SKEW: i64 = 10 * 60;
+
+/// When this vault made the share a receipt names (its hello's fingerprint, or "open share",
+/// and its expiry), from the audit log.
+fn shared_at(vault: &crate::vault::Vault, receipt: &Receipt) -> Result<Option<i64>, ReceiptError> {
+    Ok(vault.audit_log()?.into_iter().find_map(|e| match e.action {
+        crate::vault::AuditAction::Shared {
+            recipient,
+            expires_at,
+            ..
+        } if expires_at == receipt.share_expires_at
+            && recipient.as_deref().unwrap_or("open share") == receipt.hello =>
+        {
+            Some(e.at.timestamp())
+        }
+        _ => None,
+    }))
+}
+
+/// The patient's app keeps a scanned receipt (`CK1:` text) in the vault's audit log. The
+/// receipt must name a share this vault made, and be dated while that share was valid: this
+/// refuses receipts for other people's shares, and bounds how far back a signer can date a
+/// reading (the certificate is checked at that date).
 pub fn keep_receipt(
     vault: &crate::vault::Vault,
     scanned: &str,
@@ -187,6 +210,13 @@ pub fn keep_receipt(
         return Err(ReceiptError::Signed(SignedRecordError::NotASignedRecord));
     }
     let receipt = read_receipt(&bytes, store)?;
+    let shared_at = shared_at(vault, &receipt)?.ok_or(ReceiptError::NotThisVaultsShare)?;
+    let expires_at = i64::try_from(receipt.share_expires_at).unwrap_or(i64::MAX);
+    if receipt.read_at < shared_at.saturating_sub(CLOCK_SKEW)
+        || receipt.read_at > expires_at.saturating_add(CLOCK_SKEW)
+    {
+        return Err(ReceiptError::OutsideTheShareLife);
+    }
     vault.log(crate::vault::AuditAction::ReceiptReceived {
         practitioner: receipt.practitioner.clone(),
         verified: receipt.verified,
@@ -226,6 +256,12 @@ pub fn receipts(vault: &crate::vault::Vault) -> Result<Vec<Receipt>, crate::vaul
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
+    #[error("this receipt is for a share this vault did not make")]
+    NotThisVaultsShare,
+    #[error(
+        "this receipt is dated outside the life of its share: a device's clock is wrong, or it was backdated"
+    )]
+    OutsideTheShareLife,
     #[error(transparent)]
     Code(#[from] crate::share::ShareError),
     #[error(transparent)]

@@ -33,19 +33,7 @@ fn main() -> ExitCode {
 
 fn write(dir: &std::path::Path) -> std::io::Result<()> {
     let year = chrono::Utc::now().year();
-    let mut root_params = pki::ca_params("AC RACINE IGC-SANTE TEST", None);
-    root_params.not_before = date_time_ymd(year - 3, 1, 1);
-    root_params.not_after = date_time_ymd(year + 10, 1, 1);
-    let root = pki::root_with(root_params);
-    let mut intermediate_params = pki::ca_params("AC IGC-SANTE ELEMENTAIRE PERSONNES", Some(0));
-    intermediate_params.not_before = date_time_ymd(year - 3, 1, 1);
-    intermediate_params.not_after = date_time_ymd(year + 10, 1, 1);
-    let intermediate = pki::intermediate_with(intermediate_params, &root);
-
-    let mut current = pki::practitioner_params();
-    current.not_before = date_time_ymd(year - 1, 1, 1);
-    current.not_after = date_time_ymd(year + 3, 1, 1);
-    let practitioner = pki::leaf_with(current, &intermediate);
+    let (root, intermediate, practitioner) = pki::around_today();
 
     let mut old = pki::practitioner_params();
     old.not_before = date_time_ymd(year - 2, 1, 1);
