@@ -291,11 +291,7 @@ pub fn check_signed_record(
     Ok(
         match trust::signing::read(&signed_record, &store, now_secs())? {
             Ok(v) => SignedRecordCheck {
-                signer: format!(
-                    "{}, verified by {}",
-                    v.practitioner.identity.describe(),
-                    v.practitioner.anchor
-                ),
+                signer: v.practitioner.describe(),
                 body: v.body,
                 verified: true,
                 practitioner: Some(v.practitioner),
@@ -303,7 +299,7 @@ pub fn check_signed_record(
                 problem: None,
             },
             Err(u) => SignedRecordCheck {
-                signer: format!("NOT verified: {}", u.claimed_signer),
+                signer: trust::describe_unverified(&u.claimed_signer),
                 body: u.body,
                 verified: false,
                 practitioner: None,

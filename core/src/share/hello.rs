@@ -65,7 +65,7 @@ impl Recipient {
     /// The line to show before sharing, and to keep in the audit log.
     pub fn describe(&self) -> String {
         match self {
-            Self::Verified(p) => format!("{}, verified by {}", p.identity.describe(), p.anchor),
+            Self::Verified(p) => p.describe(),
             Self::Unverified { reason } => format!("UNVERIFIED recipient ({reason})"),
         }
     }

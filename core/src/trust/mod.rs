@@ -68,6 +68,20 @@ pub struct VerifiedPractitioner {
     pub public_key: Vec<u8>,
 }
 
+impl VerifiedPractitioner {
+    /// The line shown to the patient and kept in the audit log:
+    /// "Karim Benali, Médecin, RPPS 10101234564, verified by <anchor>".
+    pub fn describe(&self) -> String {
+        format!("{}, verified by {}", self.identity.describe(), self.anchor)
+    }
+}
+
+/// The line for a practitioner whose certificate did not verify: the warning first, so a long
+/// or odd name cannot push it off the screen.
+pub fn describe_unverified(claimed: &str) -> String {
+    format!("NOT verified: {claimed}")
+}
+
 fn parse(der: &[u8], position: usize) -> Result<X509Certificate<'_>, ChainError> {
     match X509Certificate::from_der(der) {
         Ok(([], cert)) => {

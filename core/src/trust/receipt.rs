@@ -17,6 +17,8 @@ use minicbor::{Decode, Encode};
 const MAGIC: u8 = 0xC6;
 const VERSION: u8 = 1;
 const DOMAIN: &str = "carnet.receipt.v1";
+/// What a receipt names instead of a hello's fingerprint when the share was open.
+const OPEN_SHARE: &str = "open share";
 
 #[derive(Encode, Decode)]
 #[cbor(map)]
@@ -85,7 +87,7 @@ pub fn sign_receipt(
 ) -> Result<Vec<u8>, SignedRecordError> {
     let hello = match &share.mode {
         crate::share::ShareMode::ToHello { fingerprint } => fingerprint.clone(),
-        crate::share::ShareMode::Open => "open share".to_owned(),
+        crate::share::ShareMode::Open => OPEN_SHARE.to_owned(),
     };
     let content = Content {
         domain: DOMAIN.into(),
@@ -152,18 +154,14 @@ pub fn read_receipt(bytes: &[u8], store: &TrustStore) -> Result<Receipt, SignedR
         return Err(SignedRecordError::Malformed("not a receipt"));
     }
     let (practitioner, verified) = match store.verify(&chain, content.read_at) {
-        Ok(p) => (
-            format!("{}, verified by {}", p.identity.describe(), p.anchor),
-            true,
-        ),
+        Ok(p) => (p.describe(), true),
         Err(_) => {
             let claimed = chain
                 .first()
                 .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
                 .map(|(_, c)| super::identity::read(c.subject()).describe())
                 .unwrap_or_default();
-            // The warning first: a long or odd name cannot push it off the screen.
-            (format!("NOT verified: {claimed}"), false)
+            (super::describe_unverified(&claimed), false)
         }
     };
     Ok(Receipt {
@@ -188,7 +186,7 @@ fn shared_at(vault: &crate::vault::Vault, receipt: &Receipt) -> Result<Option<i6
             expires_at,
             ..
         } if expires_at == receipt.share_expires_at
-            && recipient.as_deref().unwrap_or("open share") == receipt.hello =>
+            && recipient.as_deref().unwrap_or(OPEN_SHARE) == receipt.hello =>
         {
             Some(e.at.timestamp())
         }

@@ -105,6 +105,14 @@ fn decode_record(
     })
 }
 
+/// `ProfileNotFound` unless `profile` is none or exists.
+fn require_profile(conn: &Connection, profile: Option<&ProfileId>) -> Result<(), VaultError> {
+    match profile {
+        Some(p) if !profile_exists(conn, p)? => Err(VaultError::ProfileNotFound),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn profile_exists(conn: &Connection, id: &ProfileId) -> Result<bool, VaultError> {
     Ok(conn
         .query_row(
@@ -535,13 +543,19 @@ impl Vault {
         profile: Option<&ProfileId>,
         kind: Option<RecordKind>,
     ) -> Result<Vec<Record>, VaultError> {
+        self.select_records(profile, kind, None)
+    }
+
+    /// [`query_records`] for a profile that must exist (or for all), under the read lock.
+    fn select_records(
+        &self,
+        profile: Option<&ProfileId>,
+        kind: Option<RecordKind>,
+        search: Option<&SearchTerms>,
+    ) -> Result<Vec<Record>, VaultError> {
         self.read(|conn, cipher| {
-            if let Some(p) = profile {
-                if !profile_exists(conn, p)? {
-                    return Err(VaultError::ProfileNotFound);
-                }
-            }
-            query_records(conn, cipher, profile, kind, None)
+            require_profile(conn, profile)?;
+            query_records(conn, cipher, profile, kind, search)
         })
     }
 
@@ -553,19 +567,13 @@ impl Vault {
         profile: Option<&ProfileId>,
     ) -> Result<Vec<Record>, VaultError> {
         let terms = SearchTerms::new(query);
-        self.read(|conn, cipher| {
-            if let Some(p) = profile {
-                if !profile_exists(conn, p)? {
-                    return Err(VaultError::ProfileNotFound);
-                }
-            }
-            if terms.is_empty() {
-                return Ok(Vec::new());
-            }
-            // Each row is decrypted and its body's JSON text matched as it stands; only the
-            // hits are decoded (about 8 % of the rows for a drug name in the benchmark).
-            query_records(conn, cipher, profile, None, Some(&terms))
-        })
+        if terms.is_empty() {
+            // Nothing to look for; the profile must still exist.
+            return self.read(|conn, _| require_profile(conn, profile).map(|()| Vec::new()));
+        }
+        // Each row is decrypted and its body's JSON text matched as it stands; only the hits
+        // are decoded (about 8 % of the rows for a drug name in the benchmark).
+        self.select_records(profile, None, Some(&terms))
     }
 
     /// The summary a doctor reads first, as of `today`.
