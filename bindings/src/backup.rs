@@ -3,7 +3,7 @@
 
 use crate::CarnetError;
 use crate::vault::Vault;
-use carnet_core::backup::{self, BackupOptions, BackupSummary, Protection};
+use carnet_core::backup::{self, ArchiveKey, BackupOptions, BackupSummary};
 use carnet_core::crypto::{KdfPolicy, Passphrase, RecoveryKey};
 use carnet_core::model::ProfileId;
 use carnet_core::{VaultError, VaultOptions, vault};
@@ -31,28 +31,14 @@ impl fmt::Debug for BackupKey {
 }
 
 /// The key in the core's zeroizing types, for the length of one call.
-enum Key {
-    Recovery(RecoveryKey),
-    Passphrase(Passphrase),
-}
-
-impl Key {
-    fn from(key: BackupKey) -> Result<Self, CarnetError> {
-        Ok(match key {
-            BackupKey::RecoveryKey { recovery_key } => {
-                let text = Zeroizing::new(recovery_key);
-                Key::Recovery(RecoveryKey::parse(&text).map_err(VaultError::from)?)
-            }
-            BackupKey::Passphrase { passphrase } => Key::Passphrase(Passphrase::new(passphrase)),
-        })
-    }
-
-    fn protection(&self) -> Protection<'_> {
-        match self {
-            Key::Recovery(k) => Protection::RecoveryKey(k),
-            Key::Passphrase(p) => Protection::Passphrase(p),
+fn archive_key(key: BackupKey) -> Result<ArchiveKey, CarnetError> {
+    Ok(match key {
+        BackupKey::RecoveryKey { recovery_key } => {
+            let text = Zeroizing::new(recovery_key);
+            ArchiveKey::RecoveryKey(RecoveryKey::parse(&text).map_err(VaultError::from)?)
         }
-    }
+        BackupKey::Passphrase { passphrase } => ArchiveKey::Passphrase(Passphrase::new(passphrase)),
+    })
 }
 
 /// What a merge or a restore did: profiles and records added, updated, or skipped because
@@ -84,20 +70,6 @@ impl From<vault::ImportReport> for ImportReport {
     }
 }
 
-/// A merge or restore failure. The vault's import also checks the archive's content (sizes and
-/// order of attachment parts, each record's profile, each record's body): what it refuses
-/// there is a damaged backup, not a damaged vault.
-fn archive_error(e: backup::BackupError) -> CarnetError {
-    match e {
-        backup::BackupError::Vault(
-            VaultError::AttachmentDamaged(_) | VaultError::Invalid(_) | VaultError::ProfileNotFound,
-        ) => CarnetError::BackupDamaged {
-            reason: "the backup is damaged or was modified; nothing was imported".into(),
-        },
-        other => other.into(),
-    }
-}
-
 /// A vault restored from a backup: the vault, unlocked, its new recovery key (show it once),
 /// and what was imported.
 #[derive(uniffi::Record)]
@@ -122,7 +94,7 @@ pub fn restore_backup(
     target: String,
     new_passphrase: String,
 ) -> Result<RestoredVault, CarnetError> {
-    let key = Key::from(key)?;
+    let key = archive_key(key)?;
     let new_passphrase = Passphrase::new(new_passphrase);
     let (restored, recovery, report) = backup::restore_new(
         Path::new(&archive),
@@ -131,8 +103,7 @@ pub fn restore_backup(
         &new_passphrase,
         &VaultOptions::default(),
         &KdfPolicy::default(),
-    )
-    .map_err(archive_error)?;
+    )?;
     Ok(RestoredVault {
         vault: Arc::new(Vault::wrap(restored)),
         recovery_key: recovery.display_text().to_string(),
@@ -152,7 +123,7 @@ impl Vault {
         key: BackupKey,
         profiles: Option<Vec<ProfileId>>,
     ) -> Result<BackupSummary, CarnetError> {
-        let key = Key::from(key)?;
+        let key = archive_key(key)?;
         let options = BackupOptions {
             profiles,
             ..Default::default()
@@ -173,14 +144,13 @@ impl Vault {
         archive: String,
         key: BackupKey,
     ) -> Result<ImportReport, CarnetError> {
-        let key = Key::from(key)?;
+        let key = archive_key(key)?;
         Ok(backup::merge(
             &*self.open()?,
             Path::new(&archive),
             key.protection(),
             &KdfPolicy::default(),
-        )
-        .map_err(archive_error)?
+        )?
         .into())
     }
 

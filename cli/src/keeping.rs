@@ -2,8 +2,8 @@
 //! `carnet recovery-sheet` and `carnet erase`.
 
 use crate::{CliError, output, secrets};
-use carnet_core::backup::{self, BackupError, BackupOptions, Protection};
-use carnet_core::crypto::{KdfPolicy, Passphrase, RecoveryKey};
+use carnet_core::backup::{self, ArchiveKey, BackupError, BackupOptions};
+use carnet_core::crypto::KdfPolicy;
 use carnet_core::model::ProfileId;
 use carnet_core::{Vault, VaultOptions};
 use std::path::Path;
@@ -32,34 +32,21 @@ impl From<BackupError> for CliError {
     }
 }
 
-/// The key protecting an archive: the recovery key, or a backup passphrase.
-enum Key {
-    Recovery(RecoveryKey),
-    Passphrase(Passphrase),
-}
-
-impl Key {
-    fn ask(passphrase: bool, new: bool) -> Result<Self, CliError> {
-        Ok(if passphrase {
-            if new {
-                Key::Passphrase(secrets::new(BACKUP_PASSPHRASE_ENV)?)
-            } else {
-                Key::Passphrase(secrets::from_env_or_prompt(
-                    BACKUP_PASSPHRASE_ENV,
-                    "Backup passphrase: ",
-                )?)
-            }
+/// The key protecting an archive: a backup passphrase (`new`: chosen now, typed twice) or the
+/// recovery key.
+fn ask_key(passphrase: bool, new: bool) -> Result<ArchiveKey, CliError> {
+    Ok(if passphrase {
+        if new {
+            ArchiveKey::Passphrase(secrets::new(BACKUP_PASSPHRASE_ENV)?)
         } else {
-            Key::Recovery(secrets::recovery_key()?)
-        })
-    }
-
-    fn protection(&self) -> Protection<'_> {
-        match self {
-            Key::Recovery(k) => Protection::RecoveryKey(k),
-            Key::Passphrase(p) => Protection::Passphrase(p),
+            ArchiveKey::Passphrase(secrets::from_env_or_prompt(
+                BACKUP_PASSPHRASE_ENV,
+                "Backup passphrase: ",
+            )?)
         }
-    }
+    } else {
+        ArchiveKey::RecoveryKey(secrets::recovery_key()?)
+    })
 }
 
 pub fn backup(
@@ -69,7 +56,7 @@ pub fn backup(
     passphrase: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let key = Key::ask(passphrase, true)?;
+    let key = ask_key(passphrase, true)?;
     let options = BackupOptions {
         profiles: (!profiles.is_empty()).then_some(profiles),
         ..Default::default()
@@ -103,7 +90,7 @@ pub fn restore(
             code: 4,
         });
     }
-    let key = Key::ask(passphrase, false)?;
+    let key = ask_key(passphrase, false)?;
     let policy = KdfPolicy::production();
     if merge {
         let vault = crate::cli::unlock(into, false)?;

@@ -75,6 +75,23 @@ pub enum Protection<'a> {
     Passphrase(&'a Passphrase),
 }
 
+/// The key of an archive, owned (zeroized on drop) for the length of a call: what the
+/// program and the bindings hold before lending it as a [`Protection`].
+#[derive(Debug)]
+pub enum ArchiveKey {
+    RecoveryKey(RecoveryKey),
+    Passphrase(Passphrase),
+}
+
+impl ArchiveKey {
+    pub fn protection(&self) -> Protection<'_> {
+        match self {
+            Self::RecoveryKey(k) => Protection::RecoveryKey(k),
+            Self::Passphrase(p) => Protection::Passphrase(p),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Header {
     protection: String,

@@ -12,7 +12,7 @@ pub mod archive;
 mod error;
 mod sheet;
 
-pub use archive::Protection;
+pub use archive::{ArchiveKey, Protection};
 pub use error::BackupError;
 pub use sheet::recovery_sheet;
 
@@ -182,7 +182,19 @@ fn import_archive(
     let file = std::fs::File::open(archive)?;
     let mut input = BufReader::with_capacity(256 * 1024, file);
     let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
-    vault.import(&mut || reader.next_item())
+    vault
+        .import(&mut || reader.next_item())
+        .map_err(|e| match e {
+            // The import checks the archive's content too (attachment parts in order and of
+            // their stated size, each record's profile present, each body valid): what it
+            // refuses there is a damaged archive, not a damaged vault.
+            BackupError::Vault(
+                VaultError::AttachmentDamaged(_)
+                | VaultError::Invalid(_)
+                | VaultError::ProfileNotFound,
+            ) => BackupError::Damaged("content"),
+            other => other,
+        })
 }
 
 /// Merges an archive into an open vault: the caregiver handover. All or nothing.
@@ -248,5 +260,70 @@ pub fn restore_new(
             crate::vault::schema::remove_sqlite_files(target);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Allergy, AllergySeverity, NewProfile, NewRecord, RecordBody, Relationship};
+
+    #[test]
+    fn an_authentic_archive_with_inconsistent_content_is_damaged_not_a_vault_fault() {
+        // Well encrypted, but a record whose profile the archive never gives: written by a
+        // buggy or hostile program that holds the key. Refused as a damaged archive.
+        let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!());
+        let options = VaultOptions::insecure_for_tests();
+        let passphrase = Passphrase::new(String::from("correct horse battery staple"));
+        let (source, recovery) = Vault::create(&dir.path().join("a.carnet"), &passphrase, &options)
+            .unwrap_or_else(|_| unreachable!());
+        let birth = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default();
+        let profile = source
+            .add_profile(NewProfile::new("Test", birth, Relationship::Owner))
+            .unwrap_or_else(|_| unreachable!());
+        let record = source
+            .add_record(NewRecord::entered(
+                profile.id,
+                RecordBody::Allergy(Allergy {
+                    substance: "Test".into(),
+                    code: None,
+                    reaction: None,
+                    severity: Some(AllergySeverity::Mild),
+                    noted_on: None,
+                }),
+            ))
+            .unwrap_or_else(|_| unreachable!());
+        let mut bytes = Vec::new();
+        let mut writer = ArchiveWriter::start(
+            &mut bytes,
+            Protection::RecoveryKey(&recovery),
+            &KdfParams::insecure_for_tests(),
+            &KdfPolicy::insecure_for_tests(),
+        )
+        .unwrap_or_else(|_| unreachable!());
+        writer
+            .info(crate::vault::schema::SCHEMA_VERSION)
+            .unwrap_or_else(|_| unreachable!());
+        writer.record(&record).unwrap_or_else(|_| unreachable!());
+        writer.finish().unwrap_or_else(|_| unreachable!());
+        let archive = dir.path().join("odd.carnet-backup");
+        std::fs::write(&archive, &bytes).unwrap_or_else(|_| unreachable!());
+
+        let (target, _) = Vault::create(&dir.path().join("b.carnet"), &passphrase, &options)
+            .unwrap_or_else(|_| unreachable!());
+        let err = merge(
+            &target,
+            &archive,
+            Protection::RecoveryKey(&recovery),
+            &KdfPolicy::insecure_for_tests(),
+        )
+        .err();
+        assert!(matches!(err, Some(BackupError::Damaged(_))), "{err:?}");
+        assert!(
+            target
+                .records(None, None)
+                .map(|r| r.is_empty())
+                .unwrap_or(false)
+        );
     }
 }
