@@ -476,19 +476,22 @@ mod tests {
         // Any stored form with the body under "body": here the record itself, whose other
         // fields (ids, dates, provenance) must not be searched.
         let stored = serde_json::to_vec(&record).unwrap_or_default();
-        for query in [
+        for (i, query) in [
             "metformine",
             "LEFEVRE 1000",
             "metformine 500",
             "patient_entered",
             "2026-01-01",
             "",
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let terms = SearchTerms::new(query);
             assert_eq!(
                 terms.matches_stored(&stored).ok(),
                 Some(terms.matches(&record.body)),
-                "{query}"
+                "query {i}" // by position: the words are health data
             );
         }
         assert!(SearchTerms::new("lefevre metformine").matches(&record.body));
