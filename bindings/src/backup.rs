@@ -171,7 +171,7 @@ impl Vault {
         Ok(backup::recovery_sheet(
             &key,
             &vault_location,
-            chrono::Local::now().date_naive(),
+            carnet_core::time::Clock::today(&carnet_core::time::SystemClock),
         ))
     }
 

@@ -1,11 +1,15 @@
 //! The one error type of the boundary.
+//!
+//! Every mapping below names every variant of the core's error it maps, so a new kind of error
+//! does not compile until someone decides its public form.
 
 use carnet_core::VaultError;
 use carnet_core::backup::BackupError;
-use carnet_core::crypto::KeyStoreError;
+use carnet_core::crypto::{CryptoError, KeyStoreError};
 use carnet_core::model::ModelError;
-use carnet_core::share::{ShareError, ShareFlowError};
-use carnet_core::trust::receipt::ReceiptError;
+use carnet_core::qr::QrError;
+use carnet_core::share::compress::CompressionError;
+use carnet_core::share::{ReceiptError, ShareError, ShareFlowError};
 use carnet_core::trust::{ChainError, SignedImportError, SignedRecordError};
 
 /// Everything that can go wrong in a Carnet call. One flat list, so an app can `when`/`switch`
@@ -16,7 +20,6 @@ use carnet_core::trust::{ChainError, SignedImportError, SignedRecordError};
 /// a name or any health data (the core's errors are written that way), so it may be shown and
 /// logged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-#[non_exhaustive]
 pub enum CarnetError {
     /// No vault file at this path.
     #[error("{reason}")]
@@ -196,7 +199,23 @@ impl From<VaultError> for CarnetError {
             VaultError::DiskFull => Self::DiskFull { reason },
             VaultError::ReadOnly => Self::ReadOnly { reason },
             VaultError::Database(_) | VaultError::Io(_) => Self::Storage { reason },
-            _ => Self::Internal { reason },
+            VaultError::Crypto(c) => c.into(),
+        }
+    }
+}
+
+impl From<CryptoError> for CarnetError {
+    fn from(e: CryptoError) -> Self {
+        let reason = e.to_string();
+        match e {
+            CryptoError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            CryptoError::RecoveryKeyMistyped => Self::RecoveryKeyMistyped { reason },
+            CryptoError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            CryptoError::Authentication
+            | CryptoError::Malformed(_)
+            | CryptoError::Kdf(_)
+            | CryptoError::InvalidPublicKey
+            | CryptoError::UnsupportedKey => Self::Internal { reason },
         }
     }
 }
@@ -212,21 +231,52 @@ impl From<KeyStoreError> for CarnetError {
     }
 }
 
+impl From<QrError> for CarnetError {
+    fn from(e: QrError) -> Self {
+        let reason = e.to_string();
+        match e {
+            QrError::NotACarnetCode => Self::NotACarnetCode { reason },
+            QrError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            QrError::NoCodeInImage | QrError::BadImage => Self::NoCodeInImage { reason },
+            QrError::DoesNotFit { .. } => Self::DoesNotFit { reason },
+            QrError::UnexpectedKind { .. }
+            | QrError::Malformed(_)
+            | QrError::Truncated
+            | QrError::TooLarge
+            | QrError::FrameRejected(_)
+            | QrError::OtherTransfer => Self::MalformedCode { reason },
+        }
+    }
+}
+
+impl From<CompressionError> for CarnetError {
+    fn from(e: CompressionError) -> Self {
+        let reason = e.to_string();
+        match e {
+            CompressionError::UnknownMethod(_)
+            | CompressionError::Corrupt
+            | CompressionError::TooLarge
+            | CompressionError::Empty => Self::MalformedCode { reason },
+        }
+    }
+}
+
 impl From<ShareError> for CarnetError {
     fn from(e: ShareError) -> Self {
         let reason = e.to_string();
         match e {
-            ShareError::NotACarnetCode => Self::NotACarnetCode { reason },
+            ShareError::Code(q) => q.into(),
+            ShareError::Compression(c) => c.into(),
             ShareError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             ShareError::Expired { .. } => Self::ShareExpired { reason },
             ShareError::HelloExpired => Self::HelloExpired { reason },
             ShareError::WrongKey | ShareError::NeedsDoctorSession => Self::WrongDevice { reason },
             ShareError::Tampered | ShareError::EmergencyCardDamaged => Self::Tampered { reason },
             ShareError::Incomplete => Self::Incomplete { reason },
-            ShareError::NoCodeInImage | ShareError::BadImage => Self::NoCodeInImage { reason },
-            ShareError::DoesNotFit { .. } => Self::DoesNotFit { reason },
             ShareError::HelloSignatureMismatch => Self::SignatureInvalid { reason },
-            _ => Self::MalformedCode { reason },
+            ShareError::Malformed(_) | ShareError::Truncated | ShareError::TooLarge => {
+                Self::MalformedCode { reason }
+            }
         }
     }
 }
@@ -248,7 +298,15 @@ impl From<ChainError> for CarnetError {
                 Self::CertificateExpired { reason }
             }
             ChainError::UnknownIssuer { .. } => Self::UnknownAuthority { reason },
-            _ => Self::CertificateRejected { reason },
+            ChainError::Malformed { .. }
+            | ChainError::BadSignature { .. }
+            | ChainError::NotACa { .. }
+            | ChainError::KeyUsage { .. }
+            | ChainError::PathLength { .. }
+            | ChainError::UnsupportedAlgorithm { .. }
+            | ChainError::UnknownCriticalExtension { .. }
+            | ChainError::TooDeep { .. }
+            | ChainError::BadAnchor => Self::CertificateRejected { reason },
         }
     }
 }
@@ -262,7 +320,9 @@ impl From<SignedRecordError> for CarnetError {
             SignedRecordError::SignedInTheFuture => Self::ClockMismatch { reason },
             SignedRecordError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             SignedRecordError::Signer(_) => Self::SignerFailed { reason },
-            _ => Self::MalformedCode { reason },
+            SignedRecordError::NotASignedRecord | SignedRecordError::Malformed(_) => {
+                Self::MalformedCode { reason }
+            }
         }
     }
 }
@@ -306,14 +366,23 @@ impl From<BackupError> for CarnetError {
             BackupError::DiskFull => Self::DiskFull { reason },
             BackupError::Io(_) => Self::Storage { reason },
             BackupError::Vault(v) => v.into(),
-            _ => Self::Internal { reason },
         }
     }
 }
 
 impl From<ModelError> for CarnetError {
     fn from(e: ModelError) -> Self {
-        Self::invalid(e.to_string())
+        let reason = e.to_string();
+        match e {
+            ModelError::InsFormat
+            | ModelError::InsKey
+            | ModelError::RppsFormat
+            | ModelError::RppsCheckDigit
+            | ModelError::BloodGroup
+            | ModelError::Empty { .. }
+            | ModelError::Invalid { .. }
+            | ModelError::Unknown { .. } => Self::InvalidInput { reason },
+        }
     }
 }
 

@@ -28,10 +28,13 @@
 //! - [`vault`]: the vault's lifecycle and key slots (passphrase, recovery key, the
 //!   [`PlatformKeyStore`] foreign trait), profiles, records, attachments, summaries, the audit
 //!   log.
-//! - [`share`]: the doctor's session and hello, the patient's share, QR drawing, the reader
-//!   session, the emergency card, the printable page.
 //! - [`trust`]: the trust store, the [`Signer`] foreign trait, signed records handed back by
-//!   QR code (issued, checked, imported, checked again), access receipts.
+//!   QR code (issued, checked, imported, checked again).
+//! - [`share`]: the patient's share and its preview, the doctor's session and hello, QR
+//!   drawing, the reader session, access receipts, the emergency card, the printable page.
+//!
+//! The modules depend one way: `share` uses `trust` and `vault`, `trust` and `backup` use
+//! `vault`; `vault` uses neither.
 //! - [`backup`]: backup, restore into a new vault, merge (caregiver handover), the recovery
 //!   sheet, erase.
 //!
@@ -60,11 +63,11 @@ pub use backup::{BackupKey, ImportReport, RestoredVault, restore_backup};
 pub use error::CarnetError;
 pub use share::{
     DoctorSession, ReaderSession, parse_hello, printable_html, qr_code, qr_png, qr_svg,
-    validate_date, validate_ins, validate_rpps, verify_emergency_card,
+    receipt_code, validate_date, validate_ins, validate_rpps, verify_emergency_card,
 };
 pub use trust::{
     SignedRecordCheck, SignedRecordScanner, Signer, TrustStore, check_signed_record,
-    issue_signed_record, receipt_code, software_signer,
+    issue_signed_record, software_signer,
 };
 pub use types::{
     AuditAction, AuditEntry, HelloInfo, KindCount, PreparedShare, QrCode, ShareSelection,

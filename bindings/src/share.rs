@@ -1,16 +1,21 @@
-//! The QR exchange: the doctor's session and hello, the reader, QR drawing, the emergency
-//! card and the printable page.
+//! The QR exchange: the patient's share of a vault's profile, the doctor's session and hello,
+//! the reader, QR drawing, access receipts, the emergency card and the printable page.
 
 use crate::CarnetError;
 use crate::trust::{Signer, TrustStore, core_signer, store_or_empty};
-use crate::types::{HelloInfo, QrCode};
-use crate::vault::unix_now;
-use carnet_core::model::uniffi_types::IsoDate;
+use crate::types::{HelloInfo, PreparedShare, QrCode, ShareSelection};
+use crate::vault::{Vault, today_or};
+use carnet_core::model::ProfileId;
+use carnet_core::model::uniffi_types::{IsoDate, UtcTimestamp};
+use carnet_core::qr::{QrMatrix, ReadProgress};
 use carnet_core::share::emergency::{self, VerifiedCard};
 use carnet_core::share::hello::Recipient;
 use carnet_core::share::printable::{self, Lang};
-use carnet_core::share::{self, Hello, OpenedShare, QrMatrix, ReadProgress};
+use carnet_core::share::receipt::{self, Receipt};
+use carnet_core::share::{self, Hello, OpenedShare, ShareItem};
+use carnet_core::time::{Clock, SystemClock};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// The doctor's side of a hello: a fresh X25519 session key whose public half the doctor's
@@ -32,12 +37,16 @@ impl DoctorSession {
 impl DoctorSession {
     /// A new session valid for `lifetime_seconds` from now (15 minutes is the usual). Its
     /// hello does not say who the doctor is: patients are warned that the recipient is
-    /// unverified. Use `signed` when the device holds a practitioner key.
+    /// unverified. Use `signed` when the device holds a practitioner key. A lifetime beyond
+    /// what a hello can carry (year 2106) is `MalformedCode`.
     #[uniffi::constructor]
-    pub fn new(lifetime_seconds: u64) -> Arc<Self> {
-        Arc::new(Self {
-            inner: share::DoctorSession::new(unix_now(), lifetime_seconds),
-        })
+    pub fn new(lifetime_seconds: u64) -> Result<Arc<Self>, CarnetError> {
+        Ok(Arc::new(Self {
+            inner: share::DoctorSession::new(
+                SystemClock.now(),
+                Duration::from_secs(lifetime_seconds),
+            )?,
+        }))
     }
 
     /// A new session whose hello carries the practitioner's certificate and a signature by
@@ -48,7 +57,8 @@ impl DoctorSession {
         lifetime_seconds: u64,
         signer: Arc<dyn Signer>,
     ) -> Result<Arc<Self>, CarnetError> {
-        let mut inner = share::DoctorSession::new(unix_now(), lifetime_seconds);
+        let mut inner =
+            share::DoctorSession::new(SystemClock.now(), Duration::from_secs(lifetime_seconds))?;
         inner.sign_hello(&core_signer(signer)?)?;
         Ok(Arc::new(Self { inner }))
     }
@@ -58,7 +68,7 @@ impl DoctorSession {
     #[uniffi::constructor(default(signer = None))]
     pub fn restore(
         secret: Vec<u8>,
-        expires_at: u64,
+        expires_at: UtcTimestamp,
         signer: Option<Arc<dyn Signer>>,
     ) -> Result<Arc<Self>, CarnetError> {
         let secret = Zeroizing::new(secret);
@@ -84,8 +94,7 @@ impl DoctorSession {
         self.inner.hello().fingerprint()
     }
 
-    /// Unix seconds.
-    pub fn expires_at(&self) -> u64 {
+    pub fn expires_at(&self) -> UtcTimestamp {
         self.inner.hello().expires_at
     }
 
@@ -101,7 +110,7 @@ impl DoctorSession {
 /// does not match its certificate is `SignatureInvalid`.
 #[uniffi::export(default(trust = None))]
 pub fn parse_hello(text: String, trust: Option<Arc<TrustStore>>) -> Result<HelloInfo, CarnetError> {
-    let now = unix_now();
+    let now = SystemClock.now();
     let hello = Hello::parse(&text, now)?;
     let recipient = hello.recipient(&store_or_empty(trust.as_ref()), now);
     Ok(HelloInfo {
@@ -144,12 +153,12 @@ impl ReaderSession {
     /// Takes one scanned text. A refused frame throws and leaves the session as it was, so
     /// scanning can go on.
     pub fn push_text(&self, scanned: String) -> Result<ReadProgress, CarnetError> {
-        Ok(self.reader().push_text(&scanned, unix_now())?)
+        Ok(self.reader().push_text(&scanned, SystemClock.now())?)
     }
 
     /// Reads every QR code in an image (PNG) and feeds it.
     pub fn push_image(&self, png: Vec<u8>) -> Result<ReadProgress, CarnetError> {
-        Ok(self.reader().push_image(&png, unix_now())?)
+        Ok(self.reader().push_image(&png, SystemClock.now())?)
     }
 
     /// Where the reading stands.
@@ -171,7 +180,7 @@ pub fn printable_html(share: OpenedShare, lang: Option<String>) -> Result<String
         Some(l) => l.parse().map_err(CarnetError::invalid)?,
         None => Lang::default(),
     };
-    let now = chrono::Utc::now();
+    let now = SystemClock.now();
     Ok(printable::render(
         &share,
         now.date_naive(),
@@ -210,18 +219,15 @@ pub fn verify_emergency_card(
     text: String,
     today: Option<IsoDate>,
 ) -> Result<VerifiedCard, CarnetError> {
-    Ok(emergency::verify(
-        &text,
-        today.unwrap_or_else(|| chrono::Local::now().date_naive()),
-    )?)
+    Ok(emergency::verify(&text, today_or(today))?)
 }
 
 /// Checks a date typed in a form: returns it as `YYYY-MM-DD`, or `InvalidInput`. Dates that
 /// reach a record unchecked and malformed fail at the boundary instead (see the README).
 #[uniffi::export]
 pub fn validate_date(text: String) -> Result<String, CarnetError> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map(|d| d.format("%Y-%m-%d").to_string())
+    carnet_core::time::parse_date(&text)
+        .map(carnet_core::time::format_date)
         .map_err(|_| CarnetError::invalid("a date is written YYYY-MM-DD"))
 }
 
@@ -237,4 +243,95 @@ pub fn validate_ins(text: String) -> Result<String, CarnetError> {
 #[uniffi::export]
 pub fn validate_rpps(text: String) -> Result<String, CarnetError> {
     Ok(carnet_core::model::Rpps::parse(&text)?.as_str().to_owned())
+}
+
+// ---- the patient's side: sharing a profile, keeping receipts ----------------------------
+
+#[uniffi::export]
+impl Vault {
+    /// Every item a share of this profile could hold, each marked included or not by
+    /// `selection`: the preview the patient checks before showing the code.
+    #[uniffi::method(default(today = None))]
+    pub fn share_preview(
+        &self,
+        profile: ProfileId,
+        selection: ShareSelection,
+        today: Option<IsoDate>,
+    ) -> Result<Vec<ShareItem>, CarnetError> {
+        let summary = self.open()?.summary(&profile, today_or(today))?;
+        Ok(share::selection::candidates(&summary, &selection.into()))
+    }
+
+    /// The patient shares a profile: its summary as of today, `selection` applied, sealed to
+    /// the doctor's hello (the text scanned from the doctor's screen) or, with no hello, open
+    /// to anyone who scans it. Valid `lifetime_seconds` from now. The audit log keeps what
+    /// was shared, to which hello, and who the hello said it was, checked against `trust`
+    /// (as `parse_hello` showed it to the patient).
+    #[uniffi::method(default(trust = None))]
+    pub fn share_profile(
+        &self,
+        profile: ProfileId,
+        selection: ShareSelection,
+        hello: Option<String>,
+        lifetime_seconds: u64,
+        trust: Option<Arc<TrustStore>>,
+    ) -> Result<PreparedShare, CarnetError> {
+        let now = SystemClock.now();
+        let hello = hello.map(|text| Hello::parse(&text, now)).transpose()?;
+        let recipient = hello
+            .as_ref()
+            .map(|h| h.recipient(&store_or_empty(trust.as_ref()), now));
+        let vault = self.open()?;
+        let prepared = share::share_profile(
+            &vault,
+            &profile,
+            &selection.into(),
+            hello.as_ref(),
+            recipient.as_ref(),
+            SystemClock.today(),
+            now,
+            Duration::from_secs(lifetime_seconds),
+        )?;
+        Ok(prepared.into())
+    }
+
+    /// The emergency card text for a profile: plain text any camera reads (allergies,
+    /// conditions, medications, blood group, emergency contact), with a check line.
+    #[uniffi::method(default(today = None))]
+    pub fn emergency_card(
+        &self,
+        profile: ProfileId,
+        today: Option<IsoDate>,
+    ) -> Result<String, CarnetError> {
+        Ok(share::emergency_card(
+            &*self.open()?,
+            &profile,
+            today_or(today),
+        )?)
+    }
+
+    /// Keeps a receipt scanned from the doctor's screen (`CK1:` …) in the audit log. A receipt
+    /// whose signature does not match is refused; one whose certificate does not verify is
+    /// kept marked NOT verified. `trust` is required: the outcome is kept for good.
+    pub fn keep_receipt(
+        &self,
+        scanned: String,
+        trust: Arc<TrustStore>,
+    ) -> Result<Receipt, CarnetError> {
+        let store = trust.snapshot();
+        Ok(receipt::keep_receipt(&*self.open()?, &scanned, &store)?)
+    }
+
+    /// The receipts kept, oldest first: who viewed what, and when.
+    pub fn receipts(&self) -> Result<Vec<Receipt>, CarnetError> {
+        Ok(receipt::receipts(&*self.open()?)?)
+    }
+}
+
+/// After reading a share, the doctor's device signs a receipt for the patient: which share,
+/// which items, when. Returns the QR text (`CK1:` …) to show.
+#[uniffi::export]
+pub fn receipt_code(share: OpenedShare, signer: Arc<dyn Signer>) -> Result<String, CarnetError> {
+    let signer = core_signer(signer)?;
+    Ok(receipt::receipt_code(&share, &signer, SystemClock.now())?)
 }

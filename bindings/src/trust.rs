@@ -1,20 +1,17 @@
 //! Practitioner trust at the boundary: the device's trust anchors, the `Signer` foreign trait
-//! (a CPS card, Android Keystore or Secure Enclave key signs as the practitioner), signed
-//! records handed back by QR code, and access receipts.
+//! (a CPS card, Android Keystore or Secure Enclave key signs as the practitioner), and signed
+//! records handed back by QR code.
 
 use crate::CarnetError;
-use crate::vault::{Vault, unix_now};
+use crate::vault::Vault;
+use carnet_core::model::uniffi_types::UtcTimestamp;
 use carnet_core::model::{ProfileId, Record, RecordBody, RecordId};
-use carnet_core::share::{OpenedShare, ReadProgress};
-use carnet_core::trust::receipt::{self, Receipt};
+use carnet_core::qr::ReadProgress;
+use carnet_core::time::{Clock, SystemClock};
 use carnet_core::trust::transport;
 use carnet_core::trust::{self, SignedRecordError, UnverifiedPolicy, VerifiedPractitioner};
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
-
-fn now_secs() -> i64 {
-    i64::try_from(unix_now()).unwrap_or(i64::MAX)
-}
 
 /// The authorities this device trusts to say who a practitioner is. Empty when created:
 /// nothing is trusted until the app adds its anchors (in production the IGC-Santé roots and
@@ -68,17 +65,17 @@ impl TrustStore {
     }
 
     /// Checks a practitioner's certificate chain (DER, the practitioner's first) up to an
-    /// anchor at `at` (Unix seconds; default now). Each refusal is its own error:
-    /// `CertificateExpired`, `UnknownAuthority` or `CertificateRejected`.
+    /// anchor at `at` (default now). Each refusal is its own error: `CertificateExpired`,
+    /// `UnknownAuthority` or `CertificateRejected`.
     #[uniffi::method(default(at = None))]
     pub fn verify_practitioner(
         &self,
         chain: Vec<Vec<u8>>,
-        at: Option<i64>,
+        at: Option<UtcTimestamp>,
     ) -> Result<VerifiedPractitioner, CarnetError> {
         Ok(self
             .snapshot()
-            .verify(&chain, at.unwrap_or_else(now_secs))?)
+            .verify(&chain, at.unwrap_or_else(|| SystemClock.now()))?)
     }
 }
 
@@ -141,7 +138,7 @@ impl trust::Signer for ForeignSigner {
             .sign(message.to_vec())
             .map_err(|e| SignedRecordError::Signer(signer_failed(e).to_string()))?;
         let signature = trust::signing::platform_signature(&signature)?;
-        trust::signing::verify_by_leaf(&self.chain, message, &signature).map_err(|_| {
+        trust::verify_by_leaf(&self.chain, message, &signature).map_err(|_| {
             SignedRecordError::Signer(
                 "the signature does not verify with the certificate's key (signed with another \
                  key, or not ECDSA P-256 with SHA-256)"
@@ -195,16 +192,8 @@ pub fn issue_signed_record(
 ) -> Result<Vec<String>, CarnetError> {
     body.validate()?;
     let signer = core_signer(signer)?;
-    let signed = trust::sign_record(&body, &signer, now_secs())?;
+    let signed = trust::sign_record(&body, &signer, SystemClock.now())?;
     Ok(transport::qr_codes(&signed)?)
-}
-
-/// After reading a share, the doctor's device signs a receipt for the patient: which share,
-/// which items, when. Returns the QR text (`CK1:` …) to show.
-#[uniffi::export]
-pub fn receipt_code(share: OpenedShare, signer: Arc<dyn Signer>) -> Result<String, CarnetError> {
-    let signer = core_signer(signer)?;
-    Ok(receipt::receipt_code(&share, &signer, now_secs())?)
 }
 
 // ---- signed records: the patient's side ---------------------------------------------------
@@ -273,8 +262,8 @@ pub struct SignedRecordCheck {
     pub signer: String,
     /// The verified practitioner; none when not verified.
     pub practitioner: Option<VerifiedPractitioner>,
-    /// When it was signed, Unix seconds.
-    pub signed_at: i64,
+    /// When it was signed.
+    pub signed_at: UtcTimestamp,
     /// Why it is not verified (expired certificate, unknown authority…); none when verified.
     pub problem: Option<String>,
 }
@@ -289,7 +278,7 @@ pub fn check_signed_record(
 ) -> Result<SignedRecordCheck, CarnetError> {
     let store = store_or_empty(trust.as_ref());
     Ok(
-        match trust::signing::read(&signed_record, &store, now_secs())? {
+        match trust::signing::read(&signed_record, &store, SystemClock.now())? {
             Ok(v) => SignedRecordCheck {
                 signer: v.practitioner.describe(),
                 body: v.body,
@@ -337,7 +326,7 @@ impl Vault {
             &profile,
             &signed_record,
             &store,
-            now_secs(),
+            SystemClock.now(),
             policy,
         )?)
     }
@@ -354,28 +343,11 @@ impl Vault {
         trust: Arc<TrustStore>,
     ) -> Result<Record, CarnetError> {
         let store = trust.snapshot();
-        trust::reverify(&*self.open()?, &record, &store, now_secs()).map_err(|e| match e {
+        trust::reverify(&*self.open()?, &record, &store, SystemClock.now()).map_err(|e| match e {
             trust::SignedImportError::Signed(SignedRecordError::NotASignedRecord) => {
                 CarnetError::invalid("this record was not received signed")
             }
             other => other.into(),
         })
-    }
-
-    /// Keeps a receipt scanned from the doctor's screen (`CK1:` …) in the audit log. A receipt
-    /// whose signature does not match is refused; one whose certificate does not verify is
-    /// kept marked NOT verified. `trust` is required: the outcome is kept for good.
-    pub fn keep_receipt(
-        &self,
-        scanned: String,
-        trust: Arc<TrustStore>,
-    ) -> Result<Receipt, CarnetError> {
-        let store = trust.snapshot();
-        Ok(receipt::keep_receipt(&*self.open()?, &scanned, &store)?)
-    }
-
-    /// The receipts kept, oldest first: who viewed what, and when.
-    pub fn receipts(&self) -> Result<Vec<Receipt>, CarnetError> {
-        Ok(receipt::receipts(&*self.open()?)?)
     }
 }

@@ -130,8 +130,7 @@ impl From<ShareSelection> for share::Selection {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PreparedShare {
     pub mode: ShareMode,
-    /// Unix seconds.
-    pub expires_at: u64,
+    pub expires_at: UtcTimestamp,
     /// One text for a single code, several for an animated sequence. Draw each with
     /// `qr_code`, `qr_png` or `qr_svg`.
     pub codes: Vec<String>,
@@ -215,24 +214,18 @@ pub enum AuditAction {
         records_skipped: u64,
     },
     /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
-    /// fingerprint; none for an open share), valid until when (Unix seconds).
+    /// fingerprint; none for an open share), valid until when.
     Shared {
         profile_id: ProfileId,
         items: Vec<String>,
         recipient: Option<String>,
-        expires_at: u64,
+        expires_at: UtcTimestamp,
         /// Who the doctor's hello said it was, as the patient was shown it.
         practitioner: Option<String>,
     },
     /// A doctor's device confirmed reading a share (a signed access receipt).
     ReceiptReceived {
-        practitioner: String,
-        verified: bool,
-        hello: String,
-        share_expires_at: u64,
-        items: Vec<String>,
-        /// Unix seconds.
-        read_at: i64,
+        receipt: carnet_core::vault::Receipt,
     },
 }
 
@@ -300,21 +293,7 @@ impl From<CoreAuditAction> for AuditAction {
                 expires_at,
                 practitioner,
             },
-            CoreAuditAction::ReceiptReceived {
-                practitioner,
-                verified,
-                hello,
-                share_expires_at,
-                items,
-                read_at,
-            } => Self::ReceiptReceived {
-                practitioner,
-                verified,
-                hello,
-                share_expires_at,
-                items,
-                read_at,
-            },
+            CoreAuditAction::ReceiptReceived(receipt) => Self::ReceiptReceived { receipt },
         }
     }
 }
@@ -331,8 +310,7 @@ pub struct AuditEntry {
 pub struct HelloInfo {
     /// The key id as both screens can show it: `3F2A-91C0-…`.
     pub fingerprint: String,
-    /// Unix seconds.
-    pub expires_at: u64,
+    pub expires_at: UtcTimestamp,
     /// The line to show before sharing: "Karim Benali, Médecin, RPPS …, verified by <anchor>",
     /// or "UNVERIFIED recipient (…)" with the reason, which the app must show as a warning.
     pub recipient: String,

@@ -1,15 +1,14 @@
 //! The vault object, its lifecycle and the platform key store.
 
 use crate::CarnetError;
-use crate::trust::{TrustStore, store_or_empty};
-use crate::types::{AuditEntry, KindCount, PreparedShare, ShareSelection, Summary};
+use crate::types::{AuditEntry, KindCount, Summary};
 use carnet_core::crypto::{self, KeyStoreError, Passphrase, RecoveryKey};
 use carnet_core::model::uniffi_types::IsoDate;
 use carnet_core::model::{
     Attachment, AttachmentId, NewProfile, NewRecord, Profile, ProfileId, Record, RecordBody,
     RecordId, RecordKind,
 };
-use carnet_core::share::{self, Hello, ShareItem};
+use carnet_core::time::{Clock, SystemClock};
 use carnet_core::{VaultOptions, vault};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,12 +166,9 @@ impl std::ops::Deref for VaultRef<'_> {
     }
 }
 
-fn today_or(date: Option<IsoDate>) -> IsoDate {
-    date.unwrap_or_else(|| chrono::Local::now().date_naive())
-}
-
-pub(crate) fn unix_now() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+/// The date given, or today by the device's clock.
+pub(crate) fn today_or(date: Option<IsoDate>) -> IsoDate {
+    date.unwrap_or_else(|| SystemClock.today())
 }
 
 #[uniffi::export]
@@ -409,30 +405,21 @@ impl Vault {
     /// It is written under a temporary name and renamed when complete, so `path` never holds
     /// a partial or unverified file. An existing file at `path` is replaced.
     pub fn export_attachment(&self, id: AttachmentId, path: String) -> Result<u64, CarnetError> {
-        let path = PathBuf::from(path);
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| CarnetError::invalid("the path has no file name"))?;
-        let mut tmp_name = file_name.to_os_string();
-        tmp_name.push(".partial");
-        let tmp = path.with_file_name(tmp_name);
-        let result = (|| {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            let size = self.open()?.read_attachment(&id, &mut out)?;
-            let file = out
-                .into_inner()
-                .map_err(|e| CarnetError::from(e.into_error()))?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            Ok(size)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        let vault = self.open()?;
+        carnet_core::files::write_file(
+            Path::new(&path),
+            carnet_core::files::Existing::Replace,
+            |file| {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(file);
+                let size = vault.read_attachment(&id, &mut out)?;
+                out.flush()?;
+                Ok(size)
+            },
+        )
     }
 
-    // ---- views, sharing, audit -----------------------------------------------------
+    // ---- views and audit ------------------------------------------------------------
 
     /// What a doctor reads first, as of `today` (default: the device's date): allergies,
     /// active conditions, current medications, lab trends, latest letters.
@@ -443,67 +430,6 @@ impl Vault {
         today: Option<IsoDate>,
     ) -> Result<Summary, CarnetError> {
         Ok(self.open()?.summary(&profile, today_or(today))?.into())
-    }
-
-    /// Every item a share of this profile could hold, each marked included or not by
-    /// `selection`: the preview the patient checks before showing the code.
-    #[uniffi::method(default(today = None))]
-    pub fn share_preview(
-        &self,
-        profile: ProfileId,
-        selection: ShareSelection,
-        today: Option<IsoDate>,
-    ) -> Result<Vec<ShareItem>, CarnetError> {
-        let summary = self.open()?.summary(&profile, today_or(today))?;
-        Ok(share::pack::candidates(&summary, &selection.into()))
-    }
-
-    /// The patient shares a profile: its summary as of today, `selection` applied, sealed to
-    /// the doctor's hello (the text scanned from the doctor's screen) or, with no hello, open
-    /// to anyone who scans it. Valid `lifetime_seconds` from now. The audit log keeps what
-    /// was shared, to which hello, and who the hello said it was, checked against `trust`
-    /// (as `parse_hello` showed it to the patient).
-    #[uniffi::method(default(trust = None))]
-    pub fn share_profile(
-        &self,
-        profile: ProfileId,
-        selection: ShareSelection,
-        hello: Option<String>,
-        lifetime_seconds: u64,
-        trust: Option<Arc<TrustStore>>,
-    ) -> Result<PreparedShare, CarnetError> {
-        let now = unix_now();
-        let hello = hello.map(|text| Hello::parse(&text, now)).transpose()?;
-        let recipient = hello
-            .as_ref()
-            .map(|h| h.recipient(&store_or_empty(trust.as_ref()), now));
-        let vault = self.open()?;
-        let prepared = share::share_profile_to(
-            &vault,
-            &profile,
-            &selection.into(),
-            hello.as_ref(),
-            recipient.as_ref(),
-            chrono::Local::now().date_naive(),
-            now,
-            lifetime_seconds,
-        )?;
-        Ok(prepared.into())
-    }
-
-    /// The emergency card text for a profile: plain text any camera reads (allergies,
-    /// conditions, medications, blood group, emergency contact), with a check line.
-    #[uniffi::method(default(today = None))]
-    pub fn emergency_card(
-        &self,
-        profile: ProfileId,
-        today: Option<IsoDate>,
-    ) -> Result<String, CarnetError> {
-        Ok(share::emergency_card(
-            &*self.open()?,
-            &profile,
-            today_or(today),
-        )?)
     }
 
     /// The vault's audit log, oldest first: unlocks, changes, shares.

@@ -1,7 +1,7 @@
 //! What the person at the terminal reads. Health data goes to stdout for its owner, never to
 //! stderr or a log.
 
-use crate::CliError;
+use crate::exit::CliError;
 use carnet_core::model::*;
 use carnet_core::vault::AuditEvent;
 use serde::Serialize;

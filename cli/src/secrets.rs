@@ -1,7 +1,7 @@
 //! Passphrases from the terminal or, for scripts, from the environment. Never echoed, never
 //! printed, never put in an error.
 
-use crate::CliError;
+use crate::exit::CliError;
 use carnet_core::crypto::{Passphrase, RecoveryKey};
 use zeroize::Zeroizing;
 
@@ -54,10 +54,7 @@ pub fn recovery_key() -> Result<RecoveryKey, CliError> {
         Ok(v) => Zeroizing::new(v),
         Err(_) => prompt("Recovery key: ")?,
     };
-    RecoveryKey::parse(&text).map_err(|e| CliError {
-        message: e.to_string(),
-        code: 3,
-    })
+    Ok(RecoveryKey::parse(&text)?)
 }
 
 /// A secret from `env`, or asked once at the terminal with `label`.

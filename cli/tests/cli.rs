@@ -576,3 +576,24 @@ fn backup_restore_merge_recovery_sheet_and_erase() {
     assert!(!run.vault().exists());
     assert!(!Path::new(&format!("{}-wal", run.vault().display())).exists());
 }
+
+#[test]
+fn help_prints_every_exit_code_once_and_they_are_the_codes_used() {
+    let run = Run::new();
+    let help = run.ok(&["--help"]);
+    let table: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Exit codes:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let codes: Vec<u8> = table
+        .iter()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(codes, (0..=8).collect::<Vec<u8>>(), "{help}");
+    // The table says what the program does: a wrong passphrase is 3, a missing vault 4.
+    assert!(table.iter().any(|l| l.starts_with("  3  wrong passphrase")));
+    assert_eq!(run.carnet(&["list"], Some(PASS)).status.code(), Some(4));
+    assert!(table.iter().any(|l| l.starts_with("  4  vault, profile")));
+}

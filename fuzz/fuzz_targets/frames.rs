@@ -2,7 +2,7 @@
 //! reaches the RaptorQ decoder with well-formed base45 already stripped.
 #![no_main]
 
-use carnet_core::share::frames::FrameCollector;
+use carnet_core::qr::frames::FrameCollector;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

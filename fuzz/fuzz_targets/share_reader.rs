@@ -3,14 +3,18 @@
 #![no_main]
 
 use carnet_core::share::{DoctorSession, ReaderSession};
+use carnet_core::time::from_unix;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let session = DoctorSession::from_secret([7u8; 32], 2_000_000_000);
+    let (Some(expiry), Some(now)) = (from_unix(2_000_000_000), from_unix(1_900_000_000)) else {
+        return;
+    };
+    let session = DoctorSession::from_secret([7u8; 32], expiry);
     let mut reader = ReaderSession::new(vec![session]);
     // Several texts separated by newlines: frames arrive one after another.
     for line in String::from_utf8_lossy(data).split('\n') {
-        let _ = reader.push_text(line, 1_900_000_000);
+        let _ = reader.push_text(line, now);
     }
     let _ = reader.progress();
 });

@@ -144,7 +144,8 @@ pub fn around_today() -> (Authority, Authority, Leaf) {
     (root, inter, leaf)
 }
 
-/// Unix seconds of a date, for verification instants.
-pub fn at(year: i32, month: u8, day: u8) -> i64 {
-    date_time_ymd(year, month, day).unix_timestamp()
+/// Midnight UTC of a date, for verification instants.
+pub fn at(year: i32, month: u8, day: u8) -> chrono::DateTime<chrono::Utc> {
+    carnet_core::time::from_unix(date_time_ymd(year, month, day).unix_timestamp())
+        .unwrap_or_default()
 }

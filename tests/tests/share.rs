@@ -4,22 +4,35 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use carnet_core::model::*;
+use carnet_core::qr::text::{self, CodeKind};
+use carnet_core::qr::{QrError, QrMatrix, frames};
 use carnet_core::share::pack::{
-    self, ConsultationPack, Day, PackLab, PackLabPoint, PackMedication, PackPatient, Source,
+    ConsultationPack, Day, PackLab, PackLabPoint, PackMedication, PackPatient, Source,
 };
 use carnet_core::share::seal::{self, SealSecret};
-use carnet_core::share::text::{self, CodeKind};
 use carnet_core::share::{
-    self, DoctorSession, QrMatrix, ReaderSession, Selection, ShareError, ShareMode, frames,
+    self, DoctorSession, ReaderSession, Selection, ShareError, ShareMode, selection,
 };
 use carnet_core::vault::AuditAction;
 use carnet_tests::*;
+use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use std::time::Duration;
 
 const NOW: u64 = 1_795_000_000; // 2026-11-18
 const HOUR: u64 = 3600;
+
+/// The instant `seconds` after the epoch (the tests count in seconds from [`NOW`]).
+fn instant(seconds: u64) -> DateTime<Utc> {
+    carnet_core::time::from_unix_unsigned(seconds).unwrap()
+}
+
+/// A doctor's session made at `now` for `lifetime` seconds.
+fn session(now: u64, lifetime: u64) -> DoctorSession {
+    DoctorSession::new(instant(now), Duration::from_secs(lifetime)).unwrap()
+}
 
 fn today() -> chrono::NaiveDate {
     date("2026-11-18")
@@ -33,7 +46,7 @@ fn demo_summary() -> PatientSummary {
 fn read(
     texts: &[String],
     sessions: Vec<DoctorSession>,
-    now: u64,
+    now: DateTime<Utc>,
 ) -> Result<share::OpenedShare, ShareError> {
     let mut reader = ReaderSession::new(sessions);
     for t in texts {
@@ -51,10 +64,15 @@ fn sealed_bytes(prepared: &share::PreparedShare) -> Vec<u8> {
 #[test]
 fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
     let summary = demo_summary();
-    let doctor = DoctorSession::new(NOW, 15 * 60);
-    let hello = share::Hello::parse(&doctor.hello().to_text(), NOW).unwrap();
-    let prepared =
-        share::prepare(&summary, &Selection::default(), Some(&hello), NOW + HOUR).unwrap();
+    let doctor = session(NOW, 15 * 60);
+    let hello = share::Hello::parse(&doctor.hello().to_text(), instant(NOW)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        Some(&hello),
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     assert_eq!(
         prepared.mode,
         ShareMode::ToHello {
@@ -69,10 +87,13 @@ fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
             *doctor.secret_bytes(),
             doctor.hello().expires_at,
         )],
-        NOW + 60,
+        instant(NOW + 60),
     )
     .unwrap();
-    assert_eq!(opened.pack, pack::build(&summary, &Selection::default()));
+    assert_eq!(
+        opened.pack,
+        selection::build(&summary, &Selection::default())
+    );
     assert_eq!(opened.pack.patient.name, "Camille Martin");
     assert_eq!(
         opened.mode,
@@ -83,16 +104,11 @@ fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
 
     // Another doctor's device, or a bystander's phone, cannot read it.
     assert_eq!(
-        read(
-            &prepared.codes,
-            vec![DoctorSession::new(NOW, 900)],
-            NOW + 60
-        )
-        .unwrap_err(),
+        read(&prepared.codes, vec![session(NOW, 900)], instant(NOW + 60)).unwrap_err(),
         ShareError::WrongKey
     );
     assert_eq!(
-        read(&prepared.codes, vec![], NOW + 60).unwrap_err(),
+        read(&prepared.codes, vec![], instant(NOW + 60)).unwrap_err(),
         ShareError::NeedsDoctorSession
     );
 }
@@ -100,23 +116,27 @@ fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
 #[test]
 fn open_share_round_trips_and_says_anyone_can_read_it() {
     let summary = demo_summary();
-    let prepared = share::prepare(&summary, &Selection::default(), None, NOW + HOUR).unwrap();
+    let prepared =
+        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
     assert_eq!(prepared.mode, ShareMode::Open);
     assert!(prepared.warning().unwrap().contains("Anyone who scans"));
-    let opened = read(&prepared.codes, vec![], NOW).unwrap();
-    assert_eq!(opened.pack, pack::build(&summary, &Selection::default()));
+    let opened = read(&prepared.codes, vec![], instant(NOW)).unwrap();
+    assert_eq!(
+        opened.pack,
+        selection::build(&summary, &Selection::default())
+    );
 }
 
 #[test]
 fn expiry_is_enforced_by_the_reader_in_both_modes() {
     let summary = demo_summary();
-    let doctor = DoctorSession::new(NOW, 15 * 60);
+    let doctor = session(NOW, 15 * 60);
     for recipient in [Some(doctor.hello().clone()), None] {
         let prepared = share::prepare(
             &summary,
             &Selection::default(),
             recipient.as_ref(),
-            NOW + HOUR,
+            instant(NOW + HOUR),
         )
         .unwrap();
         let session = || {
@@ -125,13 +145,13 @@ fn expiry_is_enforced_by_the_reader_in_both_modes() {
                 doctor.hello().expires_at,
             )]
         };
-        assert!(read(&prepared.codes, session(), NOW + HOUR).is_ok());
-        let err = read(&prepared.codes, session(), NOW + HOUR + 1).unwrap_err();
+        assert!(read(&prepared.codes, session(), instant(NOW + HOUR)).is_ok());
+        let err = read(&prepared.codes, session(), instant(NOW + HOUR + 1)).unwrap_err();
         assert!(matches!(err, ShareError::Expired { .. }), "{err:?}");
     }
     // An expired hello is refused on the patient's side.
     assert_eq!(
-        share::Hello::parse(&doctor.hello().to_text(), NOW + 15 * 60 + 1).unwrap_err(),
+        share::Hello::parse(&doctor.hello().to_text(), instant(NOW + 15 * 60 + 1)).unwrap_err(),
         ShareError::HelloExpired
     );
 }
@@ -139,12 +159,12 @@ fn expiry_is_enforced_by_the_reader_in_both_modes() {
 #[test]
 fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
     let summary = demo_summary();
-    let doctor = DoctorSession::new(NOW, 15 * 60);
+    let doctor = session(NOW, 15 * 60);
     let prepared = share::prepare(
         &summary,
         &Selection::default(),
         Some(doctor.hello()),
-        NOW + HOUR,
+        instant(NOW + HOUR),
     )
     .unwrap();
     let sealed = sealed_bytes(&prepared);
@@ -155,7 +175,8 @@ fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
     for i in 0..sealed.len() {
         let mut bad = sealed.clone();
         bad[i] ^= 0x01;
-        let err = seal::open(&bad, &sessions, NOW).expect_err("a modified share must be refused");
+        let err = seal::open(&bad, &sessions, instant(NOW))
+            .expect_err("a modified share must be refused");
         let expected = match i {
             0 => matches!(err, ShareError::UnsupportedVersion(_)),
             1 => matches!(err, ShareError::Malformed(_)),
@@ -170,11 +191,12 @@ fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
 #[test]
 fn truncated_shares_are_reported_as_truncated() {
     let summary = demo_summary();
-    let prepared = share::prepare(&summary, &Selection::default(), None, NOW + HOUR).unwrap();
+    let prepared =
+        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
     let sealed = sealed_bytes(&prepared);
     for len in [0, 1, 5, 20, 40, sealed.len() / 2, sealed.len() - 1] {
         assert_eq!(
-            seal::open(&sealed[..len], &[], NOW).unwrap_err(),
+            seal::open(&sealed[..len], &[], instant(NOW)).unwrap_err(),
             ShareError::Truncated,
             "cut at {len}"
         );
@@ -182,9 +204,12 @@ fn truncated_shares_are_reported_as_truncated() {
     // Cut as text, the way a scanner that stopped early would hand it over.
     let text = &prepared.codes[0];
     for len in [5, text.len() / 3, text.len() - 1, text.len() - 2] {
-        let err = read(&[text[..len].to_owned()], vec![], NOW).unwrap_err();
+        let err = read(&[text[..len].to_owned()], vec![], instant(NOW)).unwrap_err();
         assert!(
-            matches!(err, ShareError::Truncated),
+            matches!(
+                err,
+                ShareError::Truncated | ShareError::Code(QrError::Truncated)
+            ),
             "cut at {len}: {err:?}"
         );
     }
@@ -193,21 +218,22 @@ fn truncated_shares_are_reported_as_truncated() {
 #[test]
 fn unknown_versions_are_typed() {
     let summary = demo_summary();
-    let prepared = share::prepare(&summary, &Selection::default(), None, NOW + HOUR).unwrap();
+    let prepared =
+        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
     let mut sealed = sealed_bytes(&prepared);
     sealed[0] = 2;
     assert_eq!(
-        seal::open(&sealed, &[], NOW).unwrap_err(),
+        seal::open(&sealed, &[], instant(NOW)).unwrap_err(),
         ShareError::UnsupportedVersion(2)
     );
     let future = prepared.codes[0].replacen("CS1:", "CS2:", 1);
     assert_eq!(
-        read(&[future], vec![], NOW).unwrap_err(),
-        ShareError::UnsupportedVersion(2)
+        read(&[future], vec![], instant(NOW)).unwrap_err(),
+        ShareError::Code(QrError::UnsupportedVersion(2))
     );
     assert_eq!(
-        read(&["HC1:NCFOXN%TS3DH".into()], vec![], NOW).unwrap_err(),
-        ShareError::NotACarnetCode
+        read(&["HC1:NCFOXN%TS3DH".into()], vec![], instant(NOW)).unwrap_err(),
+        ShareError::Code(QrError::NotACarnetCode)
     );
 }
 
@@ -223,8 +249,12 @@ fn the_reader_survives_hostile_text() {
         let body: String = (0..len)
             .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
             .collect();
-        let mut reader = ReaderSession::new(vec![DoctorSession::new(NOW, 60)]);
-        assert!(reader.push_text(&format!("{kind}{body}"), NOW).is_err());
+        let mut reader = ReaderSession::new(vec![session(NOW, 60)]);
+        assert!(
+            reader
+                .push_text(&format!("{kind}{body}"), instant(NOW))
+                .is_err()
+        );
     }
 }
 
@@ -258,8 +288,14 @@ fn a_large_share_becomes_frames_that_survive_loss_disorder_and_duplicates() {
         letters: Some(6),
         ..Default::default()
     };
-    let doctor = DoctorSession::new(NOW, 15 * 60);
-    let prepared = share::prepare(&summary, &selection, Some(doctor.hello()), NOW + HOUR).unwrap();
+    let doctor = session(NOW, 15 * 60);
+    let prepared = share::prepare(
+        &summary,
+        &selection,
+        Some(doctor.hello()),
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     assert!(
         prepared.is_animated(),
         "{} bytes should need frames",
@@ -271,7 +307,7 @@ fn a_large_share_becomes_frames_that_survive_loss_disorder_and_duplicates() {
             "a frame exceeds version 15"
         );
     }
-    let expected = pack::build(&summary, &selection);
+    let expected = selection::build(&summary, &selection);
     for seed in 0..5 {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut kept: Vec<String> = prepared
@@ -289,7 +325,7 @@ fn a_large_share_becomes_frames_that_survive_loss_disorder_and_duplicates() {
         )]);
         let mut last = 0.0;
         for code in &kept {
-            let progress = reader.push_text(code, NOW).unwrap();
+            let progress = reader.push_text(code, instant(NOW)).unwrap();
             assert!((0.0..=1.0).contains(&progress.fraction));
             assert!(progress.fraction >= last, "progress went back");
             last = progress.fraction;
@@ -316,7 +352,7 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
         letters: Some(6),
         ..Default::default()
     };
-    let prepared = share::prepare(&summary, &selection, None, NOW + HOUR).unwrap();
+    let prepared = share::prepare(&summary, &selection, None, instant(NOW + HOUR)).unwrap();
     assert!(prepared.is_animated());
     let mut reader = ReaderSession::new(vec![]);
     let first = &prepared.codes[0];
@@ -324,18 +360,18 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
     bytes[30] ^= 0x10;
     let corrupted = text::encode(CodeKind::Frame, &bytes);
     assert!(matches!(
-        reader.push_text(&corrupted, NOW),
-        Err(ShareError::FrameRejected(_))
+        reader.push_text(&corrupted, instant(NOW)),
+        Err(ShareError::Code(QrError::FrameRejected(_)))
     ));
     // A frame of another share is refused too, and the session goes on.
-    let other = share::prepare(&summary, &selection, None, NOW + HOUR).unwrap();
-    reader.push_text(&prepared.codes[1], NOW).unwrap();
+    let other = share::prepare(&summary, &selection, None, instant(NOW + HOUR)).unwrap();
+    reader.push_text(&prepared.codes[1], instant(NOW)).unwrap();
     assert_eq!(
-        reader.push_text(&other.codes[2], NOW).unwrap_err(),
-        ShareError::OtherTransfer
+        reader.push_text(&other.codes[2], instant(NOW)).unwrap_err(),
+        ShareError::Code(QrError::OtherTransfer)
     );
     for code in &prepared.codes {
-        if reader.push_text(code, NOW).unwrap().complete {
+        if reader.push_text(code, instant(NOW)).unwrap().complete {
             break;
         }
     }
@@ -345,33 +381,34 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
 #[test]
 fn png_written_here_reads_back_with_rqrr() {
     let summary = demo_summary();
-    let prepared = share::prepare(&summary, &Selection::default(), None, NOW + HOUR).unwrap();
-    let png = QrMatrix::encode(&prepared.codes[0], share::MAX_SINGLE_VERSION)
+    let prepared =
+        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
+    let png = QrMatrix::encode(&prepared.codes[0], carnet_core::qr::MAX_SINGLE_VERSION)
         .unwrap()
         .to_png(6);
     let mut reader = ReaderSession::new(vec![]);
-    assert!(reader.push_image(&png, NOW).unwrap().complete);
+    assert!(reader.push_image(&png, instant(NOW)).unwrap().complete);
     assert_eq!(
         reader.into_result().unwrap().pack,
-        pack::build(&summary, &Selection::default())
+        selection::build(&summary, &Selection::default())
     );
     assert_eq!(
         ReaderSession::new(vec![])
-            .push_image(b"not an image", NOW)
+            .push_image(b"not an image", instant(NOW))
             .unwrap_err(),
-        ShareError::BadImage
+        ShareError::Code(QrError::BadImage)
     );
 }
 
 #[test]
 fn sizes_demo_pack_fits_version_20_and_heavy_pack_version_25() {
-    let doctor = DoctorSession::new(NOW, 15 * 60);
+    let doctor = session(NOW, 15 * 60);
     let summary = demo_summary();
     let demo = share::prepare(
         &summary,
         &Selection::default(),
         Some(doctor.hello()),
-        NOW + HOUR,
+        instant(NOW + HOUR),
     )
     .unwrap();
 
@@ -391,7 +428,7 @@ fn sizes_demo_pack_fits_version_20_and_heavy_pack_version_25() {
         &heavy_summary,
         &Selection::default(),
         Some(doctor.hello()),
-        NOW + HOUR,
+        instant(NOW + HOUR),
     )
     .unwrap();
 
@@ -414,7 +451,7 @@ fn sizes_demo_pack_fits_version_20_and_heavy_pack_version_25() {
 #[test]
 fn the_patient_can_exclude_items_and_preview_exactly_what_goes() {
     let summary = demo_summary();
-    let items = pack::candidates(&summary, &Selection::default());
+    let items = selection::candidates(&summary, &Selection::default());
     let potassium = items
         .iter()
         .find(|i| i.label.starts_with("Potassium"))
@@ -434,7 +471,7 @@ fn the_patient_can_exclude_items_and_preview_exactly_what_goes() {
         included: ["identity:ins".to_owned()].into_iter().collect(),
         ..Default::default()
     };
-    let preview = pack::candidates(&summary, &selection);
+    let preview = selection::candidates(&summary, &selection);
     assert!(
         !preview
             .iter()
@@ -442,7 +479,7 @@ fn the_patient_can_exclude_items_and_preview_exactly_what_goes() {
             .unwrap()
             .included
     );
-    let built = pack::build(&summary, &selection);
+    let built = selection::build(&summary, &selection);
     assert!(built.labs.iter().all(|l| l.analyte != "Potassium"));
     assert!(built.medications.iter().all(|m| m.name != "Ramipril"));
     assert_eq!(built.patient.ins.as_deref(), Some("266037511512340"));
@@ -460,15 +497,16 @@ fn the_patient_can_exclude_items_and_preview_exactly_what_goes() {
 #[test]
 fn each_share_is_logged_with_its_items_and_recipient() {
     let (t, family) = demo_vault(today());
-    let doctor = DoctorSession::new(NOW, 15 * 60);
+    let doctor = session(NOW, 15 * 60);
     let prepared = share::share_profile(
         t.vault(),
         &family.adult.id,
         &Selection::default(),
         Some(doctor.hello()),
+        None,
         today(),
-        NOW,
-        1800,
+        instant(NOW),
+        Duration::from_secs(1800),
     )
     .unwrap();
     let last = t.vault().audit_log().unwrap().pop().unwrap();
@@ -482,7 +520,7 @@ fn each_share_is_logged_with_its_items_and_recipient() {
         } => {
             assert_eq!(profile_id, family.adult.id);
             assert_eq!(recipient, Some(doctor.hello().fingerprint()));
-            assert_eq!(expires_at, NOW + 1800);
+            assert_eq!(expires_at, instant(NOW + 1800));
             assert_eq!(items.len(), prepared.items.len());
             assert!(items.iter().any(|k| k.starts_with("medication:")));
         }
@@ -495,9 +533,10 @@ fn each_share_is_logged_with_its_items_and_recipient() {
         &family.adult.id,
         &Selection::default(),
         Some(doctor.hello()),
+        None,
         today(),
-        NOW + 901,
-        60,
+        instant(NOW + 901),
+        Duration::from_secs(60),
     );
     assert!(matches!(
         err,
@@ -519,11 +558,11 @@ fn emergency_card_is_plain_text_small_and_checked() {
     println!(
         "emergency card QR version {} for the child, {:?} for the parent",
         matrix.version,
-        share::render::version_for(&parent_card)
+        carnet_core::qr::render::version_for(&parent_card)
     );
 
     // Read back from the image as any camera would, then checked by Carnet.
-    let scanned = share::render::read_image(&matrix.to_png(6))
+    let scanned = carnet_core::qr::render::read_image(&matrix.to_png(6))
         .unwrap()
         .remove(0);
     assert_eq!(scanned, text);
@@ -542,9 +581,9 @@ fn printable_page_is_self_contained_escaped_and_bilingual() {
     let mut summary = demo_summary();
     summary.allergies[0].item.substance = "<script>alert(1)</script> Latex".into();
     let opened = share::OpenedShare {
-        pack: pack::build(&summary, &Selection::default()),
+        pack: selection::build(&summary, &Selection::default()),
         mode: ShareMode::Open,
-        expires_at: NOW,
+        expires_at: instant(NOW),
     };
     let fr = share::printable::render(
         &opened,
@@ -586,9 +625,9 @@ fn a_lab_from_fourteen_months_ago_looks_old() {
         .unwrap();
     let summary = t.vault().summary(&p.id, today()).unwrap();
     let opened = share::OpenedShare {
-        pack: pack::build(&summary, &Selection::default()),
+        pack: selection::build(&summary, &Selection::default()),
         mode: ShareMode::Open,
-        expires_at: NOW,
+        expires_at: instant(NOW),
     };
     let page = share::printable::render(&opened, today(), "", share::printable::Lang::En);
     assert!(page.contains("<tr class=\"old\">"), "old lab not marked");
@@ -653,22 +692,22 @@ fn vector_path() -> std::path::PathBuf {
 #[test]
 fn share_v1_test_vector_still_reads() {
     let text = std::fs::read_to_string(vector_path()).unwrap();
-    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, VECTOR_HELLO_EXPIRY);
+    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
     let opened = read(
         &[text.trim().to_owned()],
         vec![doctor],
-        VECTOR_SHARE_EXPIRY - 1,
+        instant(VECTOR_SHARE_EXPIRY - 1),
     )
     .unwrap();
     assert_eq!(opened.pack, vector_pack());
-    assert_eq!(opened.expires_at, VECTOR_SHARE_EXPIRY);
+    assert_eq!(opened.expires_at, instant(VECTOR_SHARE_EXPIRY));
     // The current writer still produces it byte for byte; if the writer is deliberately
     // changed (a new dictionary, a new version), update this half, never the one above.
-    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, VECTOR_HELLO_EXPIRY);
+    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
     let sealed = seal::seal_with(
         &vector_pack(),
         Some(doctor.hello()),
-        VECTOR_SHARE_EXPIRY,
+        instant(VECTOR_SHARE_EXPIRY),
         SealSecret::Ephemeral(VECTOR_EPHEMERAL),
     )
     .unwrap();
@@ -678,11 +717,11 @@ fn share_v1_test_vector_still_reads() {
 #[test]
 #[ignore = "writes the frozen test vector; run once by hand"]
 fn write_share_v1_test_vector() {
-    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, VECTOR_HELLO_EXPIRY);
+    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
     let sealed = seal::seal_with(
         &vector_pack(),
         Some(doctor.hello()),
-        VECTOR_SHARE_EXPIRY,
+        instant(VECTOR_SHARE_EXPIRY),
         SealSecret::Ephemeral(VECTOR_EPHEMERAL),
     )
     .unwrap();

@@ -48,11 +48,11 @@ fn dose_change() -> RecordBody {
 
 const SIGNED_AT: (i32, u8, u8) = (2026, 10, 23);
 
-fn signed_at() -> i64 {
+fn signed_at() -> chrono::DateTime<chrono::Utc> {
     at(SIGNED_AT.0, SIGNED_AT.1, SIGNED_AT.2)
 }
 
-fn now() -> i64 {
+fn now() -> chrono::DateTime<chrono::Utc> {
     at(2026, 11, 18)
 }
 
@@ -143,7 +143,12 @@ fn a_certificate_expired_before_the_signing_time_is_refused() {
     assert!(trust::verify_record(&early, &p.store(), at(2029, 1, 1)).is_ok());
     // Signed "in the future" is refused.
     assert_eq!(
-        trust::verify_record(&early, &p.store(), signed_at() - 3600).unwrap_err(),
+        trust::verify_record(
+            &early,
+            &p.store(),
+            signed_at() - chrono::TimeDelta::hours(1)
+        )
+        .unwrap_err(),
         SignedRecordError::SignedInTheFuture
     );
 }
@@ -272,8 +277,8 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
     use carnet_core::share::{self, DoctorSession, Hello, Recipient, Selection, ShareError};
     use carnet_core::vault::AuditAction;
     let p = pki();
-    let now = now() as u64;
-    let mut session = DoctorSession::new(now, 900);
+    let now = now();
+    let mut session = DoctorSession::new(now, std::time::Duration::from_secs(900)).unwrap();
     session.sign_hello(&p.signer()).unwrap();
     let hello = Hello::parse(&session.hello().to_text(), now).unwrap();
     let recipient = hello.recipient(&p.store(), now);
@@ -289,7 +294,14 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
         matches!(&unknown, Recipient::Unverified { reason } if reason.contains("no trusted authority")),
         "{unknown:?}"
     );
-    let anonymous = Hello::parse(&DoctorSession::new(now, 900).hello().to_text(), now).unwrap();
+    let anonymous = Hello::parse(
+        &DoctorSession::new(now, std::time::Duration::from_secs(900))
+            .unwrap()
+            .hello()
+            .to_text(),
+        now,
+    )
+    .unwrap();
     assert!(
         anonymous
             .recipient(&p.store(), now)
@@ -318,7 +330,7 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
     t.vault()
         .add_record(NewRecord::entered(profile.id, dose_change()))
         .unwrap();
-    let prepared = share::share_profile_to(
+    let prepared = share::share_profile(
         t.vault(),
         &profile.id,
         &Selection::default(),
@@ -326,7 +338,7 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
         Some(&recipient),
         date("2026-11-18"),
         now,
-        600,
+        std::time::Duration::from_secs(600),
     )
     .unwrap();
     let mut reader = share::ReaderSession::new(vec![session]);
@@ -346,25 +358,26 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
 
 #[test]
 fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
-    use carnet_core::share::text::{self, CodeKind};
-    use carnet_core::share::{self, DoctorSession, Selection};
-    use carnet_core::trust::receipt;
+    use carnet_core::qr::text::{self, CodeKind};
+    use carnet_core::share::{self, DoctorSession, Selection, receipt};
+    use chrono::TimeDelta;
     // On the real clock: the vault dates its audit log by it, and a receipt must fall within
     // the life of the share the log records.
     let (root, inter, leaf) = pki::around_today();
     let p = Pki { root, inter, leaf };
-    let read_at = chrono::Utc::now().timestamp();
-    let now = read_at as u64;
+    let read_at = carnet_core::time::now();
+    let now = read_at;
     let (t, family) = demo_vault(date("2026-11-18"));
-    let session = DoctorSession::new(now, 900);
+    let session = DoctorSession::new(now, std::time::Duration::from_secs(900)).unwrap();
     let prepared = share::share_profile(
         t.vault(),
         &family.adult.id,
         &Selection::default(),
         Some(session.hello()),
+        None,
         date("2026-11-18"),
         now,
-        600,
+        std::time::Duration::from_secs(600),
     )
     .unwrap();
     let fingerprint = session.hello().fingerprint();
@@ -373,11 +386,10 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
     let opened = reader.into_result().unwrap();
 
     // The doctor's device signs a receipt and shows it.
-    let bytes = receipt::sign_receipt(&opened, &p.signer(), read_at + 60).unwrap();
+    let bytes =
+        receipt::sign_receipt(&opened, &p.signer(), read_at + TimeDelta::seconds(60)).unwrap();
     let code = text::encode(CodeKind::Receipt, &bytes);
-    assert!(
-        carnet_core::share::QrMatrix::encode(&code, carnet_core::share::MAX_SINGLE_VERSION).is_ok()
-    );
+    assert!(carnet_core::qr::QrMatrix::encode(&code, carnet_core::qr::MAX_SINGLE_VERSION).is_ok());
 
     // The patient keeps it, verified, and lists it.
     let kept = receipt::keep_receipt(t.vault(), &code, &p.store()).unwrap();
@@ -415,7 +427,7 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
 
     // A receipt must name a share this vault made, dated while it was valid: not another
     // share, and not backdated (to a time when an expired certificate was still valid).
-    let keep = |share: &share::OpenedShare, at: i64| {
+    let keep = |share: &share::OpenedShare, at: chrono::DateTime<chrono::Utc>| {
         let bytes = receipt::sign_receipt(share, &p.signer(), at).unwrap();
         receipt::keep_receipt(
             t.vault(),
@@ -424,17 +436,17 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
         )
     };
     let mut other = opened.clone();
-    other.expires_at += 1;
+    other.expires_at += TimeDelta::seconds(1);
     assert!(matches!(
         keep(&other, read_at),
         Err(receipt::ReceiptError::NotThisVaultsShare)
     ));
     assert!(matches!(
-        keep(&opened, read_at - 86_400),
+        keep(&opened, read_at - TimeDelta::days(1)),
         Err(receipt::ReceiptError::OutsideTheShareLife)
     ));
     assert!(matches!(
-        keep(&opened, read_at + 86_400),
+        keep(&opened, read_at + TimeDelta::days(1)),
         Err(receipt::ReceiptError::OutsideTheShareLife)
     ));
     assert_eq!(receipt::receipts(t.vault()).unwrap().len(), 2);

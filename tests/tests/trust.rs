@@ -9,7 +9,7 @@ use carnet_tests::pki::{self, at};
 
 const NOW: (i32, u8, u8) = (2026, 11, 18);
 
-fn now() -> i64 {
+fn now() -> chrono::DateTime<chrono::Utc> {
     at(NOW.0, NOW.1, NOW.2)
 }
 

@@ -71,7 +71,7 @@ fn print_notes(reports: &[PackReport]) {
             0 => println!(
                 "  Carnet: one code, version {} (the app shows one code up to version {})",
                 version(c.encoded.version),
-                carnet_core::share::MAX_SINGLE_VERSION
+                carnet_core::qr::MAX_SINGLE_VERSION
             ),
             n => println!(
                 "  Carnet: the app shows {n} animated frames of version {} at most; as one code it would be version {}",

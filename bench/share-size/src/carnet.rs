@@ -3,10 +3,10 @@
 
 use crate::{BoxError, Encoded, qr};
 use carnet_core::model::PatientSummary;
-use carnet_core::share::text::{self, CodeKind};
+use carnet_core::qr::text::{self, CodeKind};
 use carnet_core::share::{
-    self, ConsultationPack, DEFAULT_SHARE_SECONDS, DoctorSession, ReaderSession, Selection,
-    compress, hello, pack, seal,
+    self, ConsultationPack, DEFAULT_SHARE_LIFETIME, DoctorSession, ReaderSession, Selection,
+    compress, hello, pack, seal, selection,
 };
 
 /// What Carnet shows for one summary.
@@ -30,11 +30,13 @@ pub fn encode(
     now: u64,
 ) -> Result<(ConsultationPack, CarnetShare), BoxError> {
     let selection = Selection::default();
-    let pack = pack::build(summary, &selection);
+    let pack = selection::build(summary, &selection);
     let cbor = pack::encode(&pack);
     let compressed = compress::compress(&cbor);
-    let session = DoctorSession::new(now, hello::DEFAULT_HELLO_SECONDS);
-    let expires_at = now + DEFAULT_SHARE_SECONDS;
+    let now = carnet_core::time::from_unix_unsigned(now).ok_or("time out of range")?;
+    let session = DoctorSession::new(now, hello::DEFAULT_HELLO_LIFETIME)?;
+    let expires_at =
+        carnet_core::time::after(now, DEFAULT_SHARE_LIFETIME).ok_or("time out of range")?;
     let prepared = share::prepare(summary, &selection, Some(session.hello()), expires_at)?;
 
     // The single code the app would show if there were no frame fallback: the same sealed

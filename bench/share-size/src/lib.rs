@@ -103,7 +103,7 @@ pub fn measure(
     key: &SigningKey,
 ) -> Result<PackReport, BoxError> {
     let (pack, carnet) = carnet::encode(summary, now)?;
-    let expires_at = now + carnet_core::share::DEFAULT_SHARE_SECONDS;
+    let expires_at = now + carnet_core::share::DEFAULT_SHARE_LIFETIME.as_secs();
     let shc = shc::encode(&pack, key, now, expires_at)?;
     let dcc = dcc::encode(&dcc::pack_content(&pack)?, key, now, expires_at)?;
     let dcc_carrying_pack_cbor = dcc::encode(

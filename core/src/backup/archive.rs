@@ -37,15 +37,13 @@
 use super::BackupError;
 use crate::crypto::envelope::{self, AssociatedData};
 use crate::crypto::stream::{CHUNK_SIZE, NONCE_PREFIX_LEN, StreamChunks, StreamKey};
-use crate::crypto::{KdfParams, KdfPolicy, Passphrase, RecoveryKey, SecretKey, kdf};
+use crate::crypto::{
+    KdfParams, KdfPolicy, Passphrase, RecoveryKey, SecretKey, digest, kdf, random,
+};
 use crate::model::{Attachment, Profile, Record, RecordId};
 use crate::vault::ImportItem;
 use data_encoding::HEXLOWER;
-use hkdf::Hkdf;
-use rand::RngCore;
-use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
 
@@ -127,21 +125,17 @@ fn archive_key(
     params: &KdfParams,
     policy: &KdfPolicy,
 ) -> Result<SecretKey, BackupError> {
-    let mut okm = Zeroizing::new([0u8; 32]);
-    match protection {
-        Protection::RecoveryKey(rk) => {
-            Hkdf::<Sha256>::new(Some(salt), rk.secret())
-                .expand(b"carnet.backup.v1.recovery", okm.as_mut())
-                .map_err(|_| BackupError::Damaged("key derivation"))?;
-        }
+    Ok(match protection {
+        Protection::RecoveryKey(rk) => rk.derive(salt, b"carnet.backup.v1.recovery")?,
         Protection::Passphrase(p) => {
             let stretched = kdf::derive_key(p, salt, params, policy)?;
-            Hkdf::<Sha256>::new(Some(salt), stretched.as_bytes())
-                .expand(b"carnet.backup.v1.passphrase", okm.as_mut())
-                .map_err(|_| BackupError::Damaged("key derivation"))?;
+            kdf::derive_subkey(
+                stretched.as_bytes(),
+                Some(salt),
+                b"carnet.backup.v1.passphrase",
+            )?
         }
-    }
-    Ok(SecretKey::from_bytes(*okm))
+    })
 }
 
 /// Writes entries into sealed 64 KiB chunks.
@@ -161,10 +155,8 @@ impl<'w> ArchiveWriter<'w> {
         kdf_params: &KdfParams,
         policy: &KdfPolicy,
     ) -> Result<Self, BackupError> {
-        let mut salt = [0u8; 16];
-        OsRng.fill_bytes(&mut salt);
-        let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
-        OsRng.fill_bytes(&mut nonce_prefix);
+        let salt: [u8; 16] = random::bytes();
+        let nonce_prefix: [u8; NONCE_PREFIX_LEN] = random::bytes();
         let key = archive_key(&protection, &salt, kdf_params, policy)?;
         let header = Header {
             protection: match protection {
@@ -174,7 +166,7 @@ impl<'w> ArchiveWriter<'w> {
             salt: HEXLOWER.encode(&salt),
             kdf: matches!(protection, Protection::Passphrase(_)).then_some(*kdf_params),
             nonce_prefix: HEXLOWER.encode(&nonce_prefix),
-            created_at: chrono::Utc::now().to_rfc3339(),
+            created_at: crate::time::now().to_rfc3339(),
         };
         let header = serde_json::to_vec(&header).map_err(|_| BackupError::Damaged("header"))?;
         let mut preamble = MAGIC.to_vec();
@@ -193,7 +185,7 @@ impl<'w> ArchiveWriter<'w> {
         preamble.extend_from_slice(&check);
         out.write_all(&preamble)?;
         let stream_key = StreamKey { key, nonce_prefix };
-        let chunks = StreamChunks::new(&stream_key, Sha256::digest(&preamble).to_vec());
+        let chunks = StreamChunks::new(&stream_key, digest::sha256(&preamble).to_vec());
         let bytes = preamble.len() as u64;
         Ok(Self {
             out,
@@ -394,7 +386,7 @@ impl<'r> ArchiveReader<'r> {
         preamble.extend_from_slice(&check);
         let chunks = StreamChunks::new(
             &StreamKey { key, nonce_prefix },
-            Sha256::digest(&preamble).to_vec(),
+            digest::sha256(&preamble).to_vec(),
         );
         let mut reader = Self {
             input,

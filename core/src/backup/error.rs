@@ -1,9 +1,9 @@
+use crate::crypto::CryptoError;
 use crate::vault::VaultError;
 use thiserror::Error;
 
 /// Why a backup could not be written or read. Nothing in it comes from the archive's content.
 #[derive(Debug, Error)]
-#[non_exhaustive]
 pub enum BackupError {
     #[error("this file is not a Carnet backup")]
     NotABackup,
@@ -36,17 +36,23 @@ impl From<std::io::Error> for BackupError {
         match e.kind() {
             std::io::ErrorKind::StorageFull => Self::DiskFull,
             std::io::ErrorKind::UnexpectedEof => Self::Truncated,
+            std::io::ErrorKind::AlreadyExists => Self::AlreadyExists,
             kind => Self::Io(kind.to_string()),
         }
     }
 }
 
-impl From<crate::crypto::CryptoError> for BackupError {
-    fn from(e: crate::crypto::CryptoError) -> Self {
+impl From<CryptoError> for BackupError {
+    fn from(e: CryptoError) -> Self {
         match e {
-            crate::crypto::CryptoError::WeakKdf { m_kib, t, p } => Self::WeakKdf { m_kib, t, p },
-            crate::crypto::CryptoError::Authentication => Self::WrongKey,
-            _ => Self::Damaged("key material"),
+            CryptoError::WeakKdf { m_kib, t, p } => Self::WeakKdf { m_kib, t, p },
+            CryptoError::Authentication => Self::WrongKey,
+            CryptoError::UnsupportedVersion(_)
+            | CryptoError::Malformed(_)
+            | CryptoError::Kdf(_)
+            | CryptoError::RecoveryKeyMistyped
+            | CryptoError::InvalidPublicKey
+            | CryptoError::UnsupportedKey => Self::Damaged("key material"),
         }
     }
 }

@@ -17,11 +17,12 @@ pub use error::BackupError;
 pub use sheet::recovery_sheet;
 
 use crate::crypto::{KdfParams, KdfPolicy, Passphrase, RecoveryKey};
+use crate::files;
 use crate::model::{Attachment, Profile, ProfileId, Record, RecordId};
 use crate::vault::{ExportSink, ImportReport, Vault, VaultError, VaultOptions};
 use archive::{ArchiveReader, ArchiveWriter};
 use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What to back up and how.
 #[derive(Clone, Debug, Default)]
@@ -121,67 +122,28 @@ pub fn write(
     })
 }
 
-fn sibling(path: &Path, tag: &str) -> Result<PathBuf, BackupError> {
-    let name = path
-        .file_name()
-        .ok_or(BackupError::Io("the path has no file name".into()))?;
-    let mut tmp = name.to_os_string();
-    tmp.push(format!(".{tag}-{}", uuid::Uuid::new_v4().simple()));
-    Ok(path.with_file_name(tmp))
-}
-
-fn sync_dir(path: &Path) -> Result<(), BackupError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir).and_then(|d| d.sync_all())?;
-    }
-    Ok(())
-}
-
-/// Writes a backup file: under a temporary name, synced, then renamed, so `path` holds either
-/// a whole archive or nothing. An existing file is never overwritten.
+/// Writes a backup file: under a temporary name, synced, then moved into place
+/// ([`crate::files::write_new`]), so `path` holds either a whole archive or nothing. An
+/// existing file is never overwritten.
 pub fn write_file(
     vault: &Vault,
     path: &Path,
     protection: Protection<'_>,
     options: &BackupOptions,
 ) -> Result<BackupSummary, BackupError> {
-    if path.exists() {
-        return Err(BackupError::AlreadyExists);
-    }
-    let tmp = sibling(path, "writing")?;
-    let result = (|| {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+    files::write_new(path, |file| {
         let mut out = BufWriter::with_capacity(256 * 1024, file);
         let summary = write(vault, &mut out, protection, options)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| BackupError::from(e.into_error()))?;
-        file.sync_all()?;
-        if path.exists() {
-            return Err(BackupError::AlreadyExists);
-        }
-        std::fs::rename(&tmp, path)?;
-        sync_dir(path)?;
+        out.flush()?;
         Ok(summary)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    })
 }
 
+/// Imports an opened archive into `vault`, in one transaction.
 fn import_archive(
     vault: &Vault,
-    archive: &Path,
-    protection: Protection<'_>,
-    policy: &KdfPolicy,
+    reader: &mut ArchiveReader<'_>,
 ) -> Result<ImportReport, BackupError> {
-    let file = std::fs::File::open(archive)?;
-    let mut input = BufReader::with_capacity(256 * 1024, file);
-    let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
     vault
         .import(&mut || reader.next_item())
         .map_err(|e| match e {
@@ -197,6 +159,13 @@ fn import_archive(
         })
 }
 
+fn read_file(archive: &Path) -> Result<BufReader<std::fs::File>, BackupError> {
+    Ok(BufReader::with_capacity(
+        256 * 1024,
+        std::fs::File::open(archive)?,
+    ))
+}
+
 /// Merges an archive into an open vault: the caregiver handover. All or nothing.
 pub fn merge(
     vault: &Vault,
@@ -204,12 +173,18 @@ pub fn merge(
     protection: Protection<'_>,
     policy: &KdfPolicy,
 ) -> Result<ImportReport, BackupError> {
-    import_archive(vault, archive, protection, policy)
+    let mut input = read_file(archive)?;
+    let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
+    import_archive(vault, &mut reader)
 }
 
 /// Restores an archive into a new vault at `target`, protected by `new_passphrase`: built under
 /// a temporary name and moved into place only when complete. Returns the vault, its new
 /// recovery key (to show once) and what was imported.
+///
+/// The archive is opened once and each key is derived once: the archive's key when its
+/// header is read, the new passphrase's when the vault is made; the vault is then moved into
+/// place with the key it already holds.
 pub fn restore_new(
     archive: &Path,
     protection: Protection<'_>,
@@ -218,19 +193,17 @@ pub fn restore_new(
     vault_options: &VaultOptions,
     policy: &KdfPolicy,
 ) -> Result<(Vault, RecoveryKey, ImportReport), BackupError> {
-    if target.exists() {
+    if target.symlink_metadata().is_ok() {
         return Err(BackupError::AlreadyExists);
     }
-    // Check the archive opens before making anything.
-    {
-        let mut input = BufReader::new(std::fs::File::open(archive)?);
-        ArchiveReader::open(&mut input, protection, policy)?;
-    }
-    let tmp = sibling(target, "restoring")?;
+    // The archive opens (right key, known format) before anything is made.
+    let mut input = read_file(archive)?;
+    let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
+    let tmp = files::sibling(target, "restoring")?;
     let built = Vault::create(&tmp, new_passphrase, vault_options)
         .map_err(BackupError::from)
         .and_then(|(vault, recovery)| {
-            let report = import_archive(&vault, archive, protection, policy)?;
+            let report = import_archive(&vault, &mut reader)?;
             Ok((vault, recovery, report))
         });
     let (vault, recovery, report) = match built {
@@ -240,25 +213,17 @@ pub fn restore_new(
             return Err(e);
         }
     };
-    vault.lock();
-    if target.exists() {
-        crate::vault::schema::remove_sqlite_files(&tmp);
-        return Err(BackupError::AlreadyExists);
-    }
-    std::fs::rename(&tmp, target)?;
-    // Once moved, a failure must not leave a vault whose recovery key was never shown.
-    let opened = sync_dir(target).and_then(|()| {
-        Ok(Vault::unlock_with_passphrase(
-            target,
-            new_passphrase,
-            vault_options,
-        )?)
-    });
-    match opened {
+    match vault.move_to(target) {
         Ok(vault) => Ok((vault, recovery, report)),
         Err(e) => {
-            crate::vault::schema::remove_sqlite_files(target);
-            Err(e)
+            // The new vault is still under its temporary name, or already at the target; its
+            // recovery key was never shown, so it may stay at neither.
+            if tmp.exists() {
+                crate::vault::schema::remove_sqlite_files(&tmp);
+            } else {
+                crate::vault::schema::remove_sqlite_files(target);
+            }
+            Err(e.into())
         }
     }
 }

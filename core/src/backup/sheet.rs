@@ -3,7 +3,7 @@
 //! a drawer or a safe, where someone else may read it.
 
 use crate::crypto::RecoveryKey;
-use crate::share::QrMatrix;
+use crate::qr::QrMatrix;
 
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;")

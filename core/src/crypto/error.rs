@@ -2,7 +2,6 @@ use thiserror::Error;
 
 /// Failures of the constructions. None carries key material or plaintext.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum CryptoError {
     /// Authentication failed: wrong key, or the data or its associated data was changed.
     #[error("authentication failed: wrong key or modified data")]
@@ -17,4 +16,10 @@ pub enum CryptoError {
     Kdf(&'static str),
     #[error("recovery key is mistyped: check each group of characters")]
     RecoveryKeyMistyped,
+    /// A peer's public key that would make a key agreement predictable (a low-order point).
+    #[error("the public key is not valid for a key agreement")]
+    InvalidPublicKey,
+    /// A public key of another algorithm or curve than the construction uses.
+    #[error("the public key is not of a supported kind")]
+    UnsupportedKey,
 }

@@ -8,7 +8,9 @@
 
 use super::{CryptoError, Passphrase, SecretKey};
 use argon2::{Algorithm, Argon2, Params, Version};
+use hkdf::Hkdf;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 /// Argon2id cost parameters.
@@ -109,6 +111,21 @@ pub fn derive_key(
         .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
         .map_err(|_| CryptoError::Kdf("Argon2 refused the input"))?;
     Ok(SecretKey::from_bytes(*out))
+}
+
+/// A 256-bit subkey of a high-entropy secret (a recovery key, a stretched passphrase, a key
+/// agreement): `HKDF-SHA256(ikm, salt, info)`. `info` names the purpose, so one secret yields
+/// unrelated keys for unrelated uses.
+pub fn derive_subkey(
+    ikm: &[u8],
+    salt: Option<&[u8]>,
+    info: &[u8],
+) -> Result<SecretKey, CryptoError> {
+    let mut okm = Zeroizing::new([0u8; SecretKey::LEN]);
+    Hkdf::<Sha256>::new(salt, ikm)
+        .expand(info, okm.as_mut())
+        .map_err(|_| CryptoError::Kdf("HKDF length"))?;
+    Ok(SecretKey::from_bytes(*okm))
 }
 
 #[cfg(test)]

@@ -17,11 +17,9 @@ use super::envelope::{self, AssociatedData};
 use super::kdf::{self, KdfParams, KdfPolicy};
 use super::{CryptoError, Passphrase, RecoveryKey, SecretKey};
 use data_encoding::HEXLOWER;
-use hkdf::Hkdf;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -164,11 +162,7 @@ pub fn open_passphrase(
 }
 
 fn recovery_kek(recovery: &RecoveryKey, salt: &[u8]) -> Result<SecretKey, CryptoError> {
-    let hk = Hkdf::<Sha256>::new(Some(salt), recovery.secret());
-    let mut okm = Zeroizing::new([0u8; SecretKey::LEN]);
-    hk.expand(b"carnet.vault.recovery-slot.v1", okm.as_mut())
-        .map_err(|_| CryptoError::Kdf("HKDF length"))?;
-    Ok(SecretKey::from_bytes(*okm))
+    recovery.derive(salt, b"carnet.vault.recovery-slot.v1")
 }
 
 /// Wraps `vault_key` under a recovery key.

@@ -6,14 +6,28 @@
 //! - [`secret`]: key and passphrase types that zeroize on drop and never print.
 //! - [`key_slot`]: the vault key wrapped by a passphrase, a recovery key or a platform key store.
 //! - [`stream`]: chunked encryption of large attachments (STREAM, as the age format uses).
+//! - [`one_time_key`]: a key and nonce derived for one message (HKDF-SHA256, XChaCha20-Poly1305).
+//! - [`ecies`]: sealing to an X25519 public key (a doctor's hello).
+//! - [`ecdsa`]: ECDSA P-256 signatures (practitioners' records, hellos and receipts).
+//! - [`digest`]: domain-separated SHA-256 for checks, key ids and chain hashes.
+//! - [`random`]: bytes from the operating system's generator.
 //!
-//! Nothing here writes a primitive: the AEAD, the STREAM construction, Argon2 and HKDF all
-//! come from RustCrypto crates.
+//! This is the one door to the primitive crates (`chacha20poly1305`, `x25519-dalek`, `hkdf`,
+//! `p256`, `argon2`, `sha2`, `rand`): every other module, and every other crate of the
+//! workspace, uses the constructions above and never names a primitive. The architecture test
+//! (`tests/tests/architecture.rs`) fails the build of anything that reaches around it.
+//! Nothing here writes a primitive: the AEAD, the STREAM construction, X25519, ECDSA, Argon2
+//! and HKDF all come from RustCrypto and dalek crates.
 
+pub mod digest;
+pub mod ecdsa;
+pub mod ecies;
 pub mod envelope;
 mod error;
 pub mod kdf;
 pub mod key_slot;
+pub mod one_time_key;
+pub mod random;
 pub mod secret;
 pub mod stream;
 

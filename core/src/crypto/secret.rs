@@ -153,8 +153,10 @@ impl RecoveryKey {
         Self(secret)
     }
 
-    pub(crate) fn secret(&self) -> &[u8; 16] {
-        &self.0
+    /// A key for one purpose (`info`), derived from the recovery secret with
+    /// [`super::kdf::derive_subkey`]: the vault's recovery slot and backups each get their own.
+    pub fn derive(&self, salt: &[u8], info: &[u8]) -> Result<SecretKey, CryptoError> {
+        super::kdf::derive_subkey(&self.0, Some(salt), info)
     }
 }
 

@@ -3,7 +3,6 @@ use thiserror::Error;
 /// Why a piece of health data was refused. Messages name the field and the rule, never the
 /// value, so they can be shown and logged without leaking personal data.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ModelError {
     #[error("INS must be 15 characters: 13 digits (2A/2B allowed for Corsica) and a 2-digit key")]
     InsFormat,

@@ -43,6 +43,12 @@ macro_rules! random_id {
             }
         }
 
+        impl From<[u8; 16]> for $name {
+            fn from(bytes: [u8; 16]) -> Self {
+                Self::from_bytes(bytes)
+            }
+        }
+
         impl FromStr for $name {
             type Err = crate::model::ModelError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

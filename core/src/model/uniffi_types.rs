@@ -45,8 +45,8 @@ uniffi::custom_type!(Rpps, String, {
 });
 uniffi::custom_type!(IsoDate, String, {
     remote,
-    lower: |date| date.format("%Y-%m-%d").to_string(),
-    try_lift: |s| Ok(NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")?),
+    lower: |date| crate::time::format_date(date),
+    try_lift: |s| Ok(crate::time::parse_date(&s)?),
 });
 uniffi::custom_type!(UtcTimestamp, SystemTime, {
     remote,

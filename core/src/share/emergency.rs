@@ -11,20 +11,20 @@
 //! errors, not forgery; the card is public by design and carries nothing secret.
 
 use super::ShareError;
-use super::render::QrMatrix;
+use crate::crypto::digest;
 use crate::model::{AllergySeverity, PatientSummary};
+use crate::qr::{QrError, QrMatrix};
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 /// The card's QR code stays at or under this version (57 x 57 modules), small enough for a
 /// lock screen.
 pub const CARD_MAX_VERSION: i16 = 15;
 
 fn check(text: &str) -> String {
-    let digest = Sha256::new_with_prefix(b"carnet.emergency.v1")
-        .chain_update(text.as_bytes())
-        .finalize();
-    digest[..4].iter().map(|b| format!("{b:02X}")).collect()
+    digest::sha256_in(b"carnet.emergency.v1", text.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 /// Builds the card text from the summary, shortening the lists until its code fits
@@ -36,9 +36,10 @@ pub fn card_text(summary: &PatientSummary) -> Result<String, ShareError> {
             return Ok(text);
         }
     }
-    Err(ShareError::DoesNotFit {
+    Err(QrError::DoesNotFit {
         max_version: CARD_MAX_VERSION,
-    })
+    }
+    .into())
 }
 
 /// `detail` 2: everything; 1: no reactions or strengths; 0: names only, lists capped.
@@ -114,7 +115,7 @@ fn compose(summary: &PatientSummary, detail: usize) -> String {
     }
     let mut text = lines.join("\n");
     text.push('\n');
-    let date = summary.as_of.format("%Y-%m-%d");
+    let date = crate::time::format_date(summary.as_of);
     let footer = format!("Carnet {date} C1-{}", check(&text));
     text.push_str(&footer);
     text
@@ -142,26 +143,29 @@ pub struct VerifiedCard {
 /// Checks a scanned card: its check line must match, and its date is reported.
 pub fn verify(text: &str, today: NaiveDate) -> Result<VerifiedCard, ShareError> {
     if text.len() > 4096 {
-        return Err(ShareError::TooLarge);
+        return Err(QrError::TooLarge.into());
     }
     let text = text.trim_end_matches(['\r', '\n']).replace("\r\n", "\n");
-    let (body, footer) = text.rsplit_once('\n').ok_or(ShareError::NotACarnetCode)?;
+    let (body, footer) = text
+        .rsplit_once('\n')
+        .ok_or(ShareError::Code(QrError::NotACarnetCode))?;
     let mut parts = footer.split(' ');
     let (Some("Carnet"), Some(date), Some(check_part), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(ShareError::NotACarnetCode);
+        return Err(QrError::NotACarnetCode.into());
     };
     let Some(sum) = check_part.strip_prefix("C1-") else {
         return match check_part.get(..1) {
-            Some("C") => Err(ShareError::UnsupportedVersion(
+            Some("C") => Err(QrError::UnsupportedVersion(
                 check_part
                     .as_bytes()
                     .get(1)
                     .map(|b| b.wrapping_sub(b'0'))
                     .unwrap_or(0),
-            )),
-            _ => Err(ShareError::NotACarnetCode),
+            )
+            .into()),
+            _ => Err(QrError::NotACarnetCode.into()),
         };
     };
     let mut body_with_newline = body.to_owned();

@@ -1,22 +1,23 @@
 use super::compress::CompressionError;
+use crate::qr::QrError;
 use thiserror::Error;
 
-/// Why a share, a hello or a frame was refused. Never carries health data or key material:
-/// messages are about the code, not its content.
+/// Why a share, a hello or an emergency card was refused. Never carries health data or key
+/// material: messages are about the code, not its content.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ShareError {
-    #[error("this is not a Carnet code")]
-    NotACarnetCode,
+    /// The code itself: not a Carnet code, a frame refused, an unreadable image…
+    #[error(transparent)]
+    Code(#[from] QrError),
     #[error(
-        "this Carnet code uses format version {0}, which this version cannot read; update the app"
+        "this share uses format version {0}, which this version of Carnet cannot read; update the app"
     )]
     UnsupportedVersion(u8),
-    #[error("the code is malformed: {0}")]
+    #[error("the share is malformed: {0}")]
     Malformed(&'static str),
-    #[error("the code is truncated")]
+    #[error("the share is truncated")]
     Truncated,
-    #[error("the code is larger than any share can be")]
+    #[error("the share is larger than any share can be")]
     TooLarge,
     #[error("this share expired at {expired_at} (UTC); ask the patient to show a new one")]
     Expired { expired_at: String },
@@ -34,18 +35,8 @@ pub enum ShareError {
     NeedsDoctorSession,
     #[error("compressed content: {0}")]
     Compression(#[from] CompressionError),
-    #[error("frame refused: {0}")]
-    FrameRejected(&'static str),
-    #[error("this frame belongs to another share")]
-    OtherTransfer,
     #[error("not enough frames yet")]
     Incomplete,
-    #[error("no QR code found in the image")]
-    NoCodeInImage,
-    #[error("the image could not be read")]
-    BadImage,
-    #[error("the content does not fit in a QR code of version {max_version} or lower")]
-    DoesNotFit { max_version: i16 },
     #[error("the emergency card text is damaged or was changed (check line mismatch)")]
     EmergencyCardDamaged,
 }

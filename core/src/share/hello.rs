@@ -14,25 +14,29 @@
 //! verified against the trust store, or a clear "not verified". A hello whose signature does
 //! not match its certificate is refused outright.
 //!
-//! The session secret stays on the doctor's device ([`DoctorSession`]) and is zeroized on drop.
+//! The session secret stays on the doctor's device ([`DoctorSession`]) and is zeroized on drop;
+//! the key agreement itself is [`crate::crypto::ecies`].
 
 use super::ShareError;
-use super::text::{self, CodeKind};
+use crate::crypto::digest::Hasher;
+use crate::crypto::ecies::SessionSecret;
+use crate::qr::text::{self, CodeKind};
+use crate::time;
+use chrono::{DateTime, Utc};
 use minicbor::{Decode, Encode};
-use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 use std::fmt;
-use x25519_dalek::{PublicKey, StaticSecret};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// How long a hello stays valid by default.
-pub const DEFAULT_HELLO_SECONDS: u64 = 15 * 60;
+pub const DEFAULT_HELLO_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Clone, PartialEq, Eq, Encode, Decode)]
 #[cbor(map)]
 struct HelloWire {
     #[cbor(n(0), with = "minicbor::bytes")]
     session_key: [u8; 32],
+    /// Unix seconds.
     #[n(1)]
     expires_at: u64,
     #[n(2)]
@@ -45,8 +49,7 @@ struct HelloWire {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Hello {
     pub session_key: [u8; 32],
-    /// Unix seconds.
-    pub expires_at: u64,
+    pub expires_at: DateTime<Utc>,
     /// The practitioner's certificate chain, when the doctor's device identifies itself.
     pub chain: Vec<Vec<u8>>,
     pub signature: Option<Vec<u8>>,
@@ -71,15 +74,19 @@ impl Recipient {
     }
 }
 
-fn signed_content(session_key: &[u8; 32], expires_at: u64, chain: &[Vec<u8>]) -> Vec<u8> {
-    let mut chain_hash = Sha256::new_with_prefix(b"carnet.hello.chain");
+/// The expiry as the wire carries it: Unix seconds, never before 1970.
+fn wire_expiry(at: DateTime<Utc>) -> u64 {
+    u64::try_from(time::unix(at)).unwrap_or(0)
+}
+
+fn signed_content(session_key: &[u8; 32], expires_at: DateTime<Utc>, chain: &[Vec<u8>]) -> Vec<u8> {
+    let mut chain_hash = Hasher::new(b"carnet.hello.chain");
     for der in chain {
-        chain_hash.update((der.len() as u64).to_be_bytes());
-        chain_hash.update(der);
+        chain_hash.update_with_length(der);
     }
     let mut out = b"carnet.hello.v1".to_vec();
     out.extend_from_slice(session_key);
-    out.extend_from_slice(&expires_at.to_be_bytes());
+    out.extend_from_slice(&wire_expiry(expires_at).to_be_bytes());
     out.extend_from_slice(&chain_hash.finalize());
     out
 }
@@ -97,9 +104,9 @@ impl Hello {
     /// 8 bytes that name this hello in a share, so the doctor's device can tell which of its
     /// sessions a share is for.
     pub fn key_id(&self) -> [u8; 8] {
-        let digest = Sha256::new_with_prefix(b"carnet.hello.key-id.v1")
-            .chain_update(self.session_key)
-            .finalize();
+        let mut h = Hasher::new(b"carnet.hello.key-id.v1");
+        h.update(self.session_key);
+        let digest = h.finalize();
         let mut id = [0u8; 8];
         id.copy_from_slice(&digest[..8]);
         id
@@ -118,7 +125,7 @@ impl Hello {
     pub fn to_text(&self) -> String {
         let wire = HelloWire {
             session_key: self.session_key,
-            expires_at: self.expires_at,
+            expires_at: wire_expiry(self.expires_at),
             chain: (!self.chain.is_empty()).then(|| {
                 self.chain
                     .iter()
@@ -135,16 +142,21 @@ impl Hello {
     }
 
     /// Reads a hello scanned from the doctor's screen; refuses an expired one.
-    pub fn parse(text: &str, now: u64) -> Result<Self, ShareError> {
+    pub fn parse(text: &str, now: DateTime<Utc>) -> Result<Self, ShareError> {
         let (kind, bytes) = text::decode(text)?;
         if kind != CodeKind::Hello {
-            return Err(ShareError::Malformed("expected the doctor's hello code"));
+            return Err(crate::qr::QrError::UnexpectedKind {
+                expected: CodeKind::Hello,
+                found: kind,
+            }
+            .into());
         }
         let wire: HelloWire =
             minicbor::decode(&bytes).map_err(|_| ShareError::Malformed("hello content"))?;
         let hello = Self {
             session_key: wire.session_key,
-            expires_at: wire.expires_at,
+            expires_at: time::from_unix_unsigned(wire.expires_at)
+                .ok_or(ShareError::Malformed("hello expiry"))?,
             chain: wire
                 .chain
                 .unwrap_or_default()
@@ -164,20 +176,20 @@ impl Hello {
                 .as_deref()
                 .ok_or(ShareError::HelloSignatureMismatch)?;
             let content = signed_content(&hello.session_key, hello.expires_at, &hello.chain);
-            crate::trust::signing::verify_by_leaf(&hello.chain, &content, signature)
+            crate::trust::verify_by_leaf(&hello.chain, &content, signature)
                 .map_err(|_| ShareError::HelloSignatureMismatch)?;
         }
         Ok(hello)
     }
 
-    /// Who this hello says it is, checked against `store` at `now` (Unix seconds).
-    pub fn recipient(&self, store: &crate::trust::TrustStore, now: u64) -> Recipient {
+    /// Who this hello says it is, checked against `store` at `now`.
+    pub fn recipient(&self, store: &crate::trust::TrustStore, now: DateTime<Utc>) -> Recipient {
         if self.chain.is_empty() {
             return Recipient::Unverified {
                 reason: "the doctor's device showed no certificate".into(),
             };
         }
-        match store.verify(&self.chain, i64::try_from(now).unwrap_or(i64::MAX)) {
+        match store.verify(&self.chain, now) {
             Ok(p) => Recipient::Verified(p),
             Err(e) => Recipient::Unverified {
                 reason: e.to_string(),
@@ -188,7 +200,7 @@ impl Hello {
 
 /// The doctor's side of a hello: the session secret that opens shares sealed to it.
 pub struct DoctorSession {
-    secret: StaticSecret,
+    secret: SessionSecret,
     hello: Hello,
 }
 
@@ -201,18 +213,22 @@ impl fmt::Debug for DoctorSession {
 }
 
 impl DoctorSession {
-    /// A fresh session valid for `lifetime` seconds from `now`.
-    pub fn new(now: u64, lifetime: u64) -> Self {
-        Self::from_secret(
-            StaticSecret::random_from_rng(OsRng).to_bytes(),
-            now.saturating_add(lifetime),
-        )
+    /// A fresh session valid for `lifetime` from `now`. A lifetime that reaches beyond what a
+    /// hello can say is refused.
+    pub fn new(now: DateTime<Utc>, lifetime: Duration) -> Result<Self, ShareError> {
+        let expires_at = time::after(now, lifetime)
+            .filter(|at| u32::try_from(time::unix(*at)).is_ok())
+            .ok_or(ShareError::Malformed("the lifetime is too long"))?;
+        Ok(Self::with_secret(SessionSecret::random(), expires_at))
     }
 
     /// Restores a session kept in the doctor's local state (or fixed by a test vector).
-    pub fn from_secret(secret: [u8; 32], expires_at: u64) -> Self {
-        let secret = StaticSecret::from(secret);
-        let session_key = PublicKey::from(&secret).to_bytes();
+    pub fn from_secret(secret: [u8; 32], expires_at: DateTime<Utc>) -> Self {
+        Self::with_secret(SessionSecret::from_bytes(secret), expires_at)
+    }
+
+    fn with_secret(secret: SessionSecret, expires_at: DateTime<Utc>) -> Self {
+        let session_key = secret.public_key();
         Self {
             secret,
             hello: Hello {
@@ -249,10 +265,10 @@ impl DoctorSession {
 
     /// The secret, for the doctor's local state only.
     pub fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.secret.to_bytes())
+        self.secret.to_bytes()
     }
 
-    pub(crate) fn secret(&self) -> &StaticSecret {
+    pub(crate) fn secret(&self) -> &SessionSecret {
         &self.secret
     }
 }

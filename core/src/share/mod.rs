@@ -1,10 +1,11 @@
 //! Sharing with any doctor by QR code, offline.
 //!
-//! The patient's side builds a consultation pack from the vault's summary ([`pack`]),
-//! compresses it ([`compress`]), seals it to the doctor's hello or as an open share
-//! ([`seal`], [`hello`]), and encodes it as QR text ([`text`]), in one code or as animated
-//! frames ([`frames`]), drawn by [`render`]. The doctor's side reads it back ([`reader`]) and
-//! prints it ([`printable`]). The emergency card ([`emergency`]) is plain text, for any camera.
+//! The patient's side picks what goes in ([`selection`]) from the vault's summary, builds the
+//! consultation pack ([`pack`]), compresses it ([`compress`]), seals it to the doctor's hello
+//! or as an open share ([`seal`], [`hello`]) and shows it as QR codes ([`crate::qr`]). The
+//! doctor's side reads it back ([`reader`]), prints it ([`printable`]) and may hand back a
+//! signed access receipt ([`receipt`]). The emergency card ([`emergency`]) is plain text, for
+//! any camera.
 //!
 //! [`share_profile`] is the one entry point for the patient's app and the CLI: it builds,
 //! seals, encodes and logs a share in the vault's audit log.
@@ -12,39 +13,37 @@
 pub mod compress;
 pub mod emergency;
 mod error;
-pub mod frames;
 pub mod hello;
 pub mod pack;
 pub mod printable;
 pub mod reader;
-pub mod render;
+pub mod receipt;
 pub mod seal;
-pub mod text;
+pub mod selection;
 
 pub use error::ShareError;
 pub use hello::{DoctorSession, Hello, Recipient};
-pub use pack::{ConsultationPack, ItemKey, Section, Selection, ShareItem};
-pub use reader::{ReadProgress, ReaderSession};
-pub use render::QrMatrix;
+pub use pack::ConsultationPack;
+pub use reader::ReaderSession;
+pub use receipt::{Receipt, ReceiptError};
 pub use seal::{OpenedShare, ShareMode};
+pub use selection::{ItemKey, Section, Selection, ShareItem};
 
 use crate::model::{PatientSummary, ProfileId};
+use crate::qr::{self, CodeKind};
+use crate::time;
 use crate::vault::{AuditAction, Vault, VaultError};
-use chrono::NaiveDate;
-
-/// A share that fits a single code up to this QR version; a larger one is shown as frames
-/// (each at most [`frames::FRAME_MAX_VERSION`]).
-pub const MAX_SINGLE_VERSION: i16 = 25;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::time::Duration;
 
 /// Default lifetime of a share.
-pub const DEFAULT_SHARE_SECONDS: u64 = 30 * 60;
+pub const DEFAULT_SHARE_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// A share ready to show: one QR text, or frames to animate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreparedShare {
     pub mode: ShareMode,
-    /// Unix seconds.
-    pub expires_at: u64,
+    pub expires_at: DateTime<Utc>,
     /// One text for a single code, several for an animated sequence.
     pub codes: Vec<String>,
     /// The QR version of the single code; `None` when animated.
@@ -74,10 +73,10 @@ pub fn prepare(
     summary: &PatientSummary,
     selection: &Selection,
     recipient: Option<&Hello>,
-    expires_at: u64,
+    expires_at: DateTime<Utc>,
 ) -> Result<PreparedShare, ShareError> {
-    let pack = pack::build(summary, selection);
-    let items: Vec<ShareItem> = pack::candidates(summary, selection)
+    let pack = selection::build(summary, selection);
+    let items: Vec<ShareItem> = selection::candidates(summary, selection)
         .into_iter()
         .filter(|i| i.included)
         .collect();
@@ -88,16 +87,12 @@ pub fn prepare(
         },
         None => ShareMode::Open,
     };
-    let single = text::encode(text::CodeKind::Share, &sealed);
-    let (codes, version) = match render::QrMatrix::encode(&single, MAX_SINGLE_VERSION) {
-        Ok(m) => (vec![single], Some(m.version)),
-        Err(_) => (frames::split(&sealed)?, None),
-    };
+    let codes = qr::codes_for(CodeKind::Share, &sealed)?;
     Ok(PreparedShare {
         mode,
         expires_at,
-        codes,
-        version,
+        codes: codes.texts,
+        version: codes.version,
         items,
         sealed_len: sealed.len(),
     })
@@ -113,42 +108,30 @@ pub enum ShareFlowError {
 }
 
 /// The patient shares a profile: summary as of `today`, the selection applied, sealed to
-/// `recipient` (or open) for `lifetime` seconds from `now`, and logged in the audit log with
-/// its items and the hello's fingerprint.
-pub fn share_profile(
-    vault: &Vault,
-    profile: &ProfileId,
-    selection: &Selection,
-    recipient: Option<&Hello>,
-    today: NaiveDate,
-    now: u64,
-    lifetime: u64,
-) -> Result<PreparedShare, ShareFlowError> {
-    share_profile_to(
-        vault, profile, selection, recipient, None, today, now, lifetime,
-    )
-}
-
-/// [`share_profile`], also logging who the recipient was as the patient saw it
+/// `recipient` (or open) for `lifetime` from `now`, and logged in the audit log with its
+/// items, the hello's fingerprint and who the recipient was as the patient saw it
 /// ([`Recipient::describe`]).
 #[allow(clippy::too_many_arguments)]
-pub fn share_profile_to(
+pub fn share_profile(
     vault: &Vault,
     profile: &ProfileId,
     selection: &Selection,
     recipient: Option<&Hello>,
     identity: Option<&Recipient>,
     today: NaiveDate,
-    now: u64,
-    lifetime: u64,
+    now: DateTime<Utc>,
+    lifetime: Duration,
 ) -> Result<PreparedShare, ShareFlowError> {
     if let Some(h) = recipient {
         if now > h.expires_at {
             return Err(ShareError::HelloExpired.into());
         }
     }
+    let expires_at = time::after(now, lifetime).ok_or(ShareError::Malformed(
+        "the share would expire beyond what its format can say",
+    ))?;
     let summary = vault.summary(profile, today)?;
-    let prepared = prepare(&summary, selection, recipient, now.saturating_add(lifetime))?;
+    let prepared = prepare(&summary, selection, recipient, expires_at)?;
     vault.log(AuditAction::Shared {
         profile_id: *profile,
         items: prepared.items.iter().map(|i| i.key.clone()).collect(),

@@ -1,26 +1,17 @@
 //! The doctor's side: a reader session that takes scanned texts (one code or many frames) or
 //! images, and returns the verified, decrypted consultation pack.
 
-use super::frames::FrameCollector;
+use super::ShareError;
 use super::hello::DoctorSession;
 use super::seal::{self, OpenedShare};
-use super::text::{self, CodeKind};
-use super::{ShareError, render};
-
-/// Where a reading stands.
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ReadProgress {
-    /// Between 0 and 1.
-    pub fraction: f64,
-    pub complete: bool,
-}
+use crate::qr::{self, Assembler, CodeKind, QrError, ReadProgress};
+use chrono::{DateTime, Utc};
 
 /// One reading: feed it what the camera or the desk scanner returns until it is complete.
 #[derive(Debug)]
 pub struct ReaderSession {
     doctor: Vec<DoctorSession>,
-    frames: FrameCollector,
+    codes: Assembler,
     opened: Option<OpenedShare>,
 }
 
@@ -30,67 +21,58 @@ impl ReaderSession {
     pub fn new(doctor: Vec<DoctorSession>) -> Self {
         Self {
             doctor,
-            frames: FrameCollector::new(),
+            codes: Assembler::new(CodeKind::Share),
             opened: None,
         }
     }
 
-    /// Takes one scanned text at time `now` (Unix seconds). A frame that is refused returns
-    /// its error and leaves the session as it was, so scanning can go on.
-    pub fn push_text(&mut self, scanned: &str, now: u64) -> Result<ReadProgress, ShareError> {
+    /// Takes one scanned text at time `now`. A frame that is refused returns its error and
+    /// leaves the session as it was, so scanning can go on.
+    pub fn push_text(
+        &mut self,
+        scanned: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReadProgress, ShareError> {
         if self.opened.is_some() {
-            return Ok(ReadProgress {
-                fraction: 1.0,
-                complete: true,
-            });
+            return Ok(ReadProgress::COMPLETE);
         }
-        let (kind, bytes) = text::decode(scanned)?;
-        let sealed = match kind {
-            CodeKind::Share => bytes,
-            CodeKind::Frame => {
-                let fraction = self.frames.push(&bytes)?;
-                match self.frames.result() {
-                    Some(sealed) => sealed.to_vec(),
-                    None => {
-                        return Ok(ReadProgress {
-                            fraction,
-                            complete: false,
-                        });
-                    }
-                }
-            }
-            CodeKind::Hello => {
-                return Err(ShareError::Malformed(
-                    "this is a doctor's hello, not a patient's share",
-                ));
-            }
-            CodeKind::SignedRecord | CodeKind::Receipt => {
-                return Err(ShareError::Malformed(
-                    "this is a practitioner's signed record or receipt: import it into the patient's vault",
-                ));
-            }
+        let progress = self.codes.push_text(scanned).map_err(|e| match e {
+            QrError::UnexpectedKind {
+                found: CodeKind::Hello,
+                ..
+            } => ShareError::Malformed("this is a doctor's hello, not a patient's share"),
+            QrError::UnexpectedKind {
+                found: CodeKind::SignedRecord | CodeKind::Receipt,
+                ..
+            } => ShareError::Malformed(
+                "this is a practitioner's signed record or receipt: import it into the patient's vault",
+            ),
+            other => other.into(),
+        })?;
+        let Some(sealed) = self.codes.payload() else {
+            return Ok(progress);
         };
-        let opened = seal::open(&sealed, &self.doctor, now);
-        match opened {
+        match seal::open(sealed, &self.doctor, now) {
             Ok(opened) => {
                 self.opened = Some(opened);
-                Ok(ReadProgress {
-                    fraction: 1.0,
-                    complete: true,
-                })
+                Ok(ReadProgress::COMPLETE)
             }
             Err(e) => {
                 // Complete but unreadable: start the frames again rather than loop on it.
-                self.frames = FrameCollector::new();
+                self.codes.reset();
                 Err(e)
             }
         }
     }
 
     /// Reads every QR code in an image and feeds it.
-    pub fn push_image(&mut self, image: &[u8], now: u64) -> Result<ReadProgress, ShareError> {
-        let mut last = Err(ShareError::NoCodeInImage);
-        for text in render::read_image(image)? {
+    pub fn push_image(
+        &mut self,
+        image: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<ReadProgress, ShareError> {
+        let mut last = Err(ShareError::Code(QrError::NoCodeInImage));
+        for text in qr::render::read_image(image)? {
             last = self.push_text(&text, now);
             if matches!(last, Ok(ReadProgress { complete: true, .. })) {
                 break;
@@ -101,14 +83,8 @@ impl ReaderSession {
 
     pub fn progress(&self) -> ReadProgress {
         match self.opened {
-            Some(_) => ReadProgress {
-                fraction: 1.0,
-                complete: true,
-            },
-            None => ReadProgress {
-                fraction: self.frames.progress(),
-                complete: false,
-            },
+            Some(_) => ReadProgress::COMPLETE,
+            None => self.codes.progress(),
         }
     }
 

@@ -14,8 +14,9 @@
 //!
 //! Mode 1: `ikm = X25519(ephemeral secret, hello key)`, rejecting a non-contributory result;
 //! `HKDF-SHA256(ikm, salt = ephemeral key || hello key, info = "carnet.share.v1.hello")`
-//! gives 32 bytes of key and 24 of nonce. Mode 2: `HKDF-SHA256(share key, info =
-//! "carnet.share.v1.open")`. The key is used once, so the derived nonce never repeats.
+//! gives 32 bytes of key and 24 of nonce ([`crate::crypto::ecies`]). Mode 2:
+//! `HKDF-SHA256(share key, info = "carnet.share.v1.open")`. The key is used once
+//! ([`crate::crypto::one_time_key`]), so the derived nonce never repeats.
 //! The associated data is the header (everything before the ciphertext), then in mode 1 the
 //! hello's key and expiry: a share is bound to its expiry and to the hello it answers.
 
@@ -23,21 +24,21 @@ use super::ShareError;
 use super::compress;
 use super::hello::{DoctorSession, Hello};
 use super::pack::{self, ConsultationPack};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hkdf::Hkdf;
-use rand::RngCore;
-use rand::rngs::OsRng;
-use sha2::Sha256;
-use x25519_dalek::{PublicKey, StaticSecret};
+use crate::crypto::one_time_key::{OneTimeKey, TAG_LEN};
+use crate::crypto::{CryptoError, ecies, random};
+use crate::qr::frames::MAX_PAYLOAD_BYTES;
+use crate::time;
+use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
 pub const SHARE_V1: u8 = 1;
 const MODE_HELLO: u8 = 1;
 const MODE_OPEN: u8 = 2;
-const TAG_LEN: usize = 16;
-/// The largest sealed share accepted (a 64 KiB pack, compressed, plus headers, with room).
-pub const MAX_SEALED_BYTES: usize = 96 * 1024;
+const INFO_HELLO: &[u8] = b"carnet.share.v1.hello";
+const INFO_OPEN: &[u8] = b"carnet.share.v1.open";
+/// The largest sealed share accepted (a 64 KiB pack, compressed, plus headers, with room): as
+/// much as frames carry.
+pub const MAX_SEALED_BYTES: usize = MAX_PAYLOAD_BYTES;
 
 /// Who can open a share.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -51,64 +52,82 @@ pub enum ShareMode {
 }
 
 /// Secrets a test vector fixes; production code uses [`seal`], which draws them at random.
+#[cfg(any(test, feature = "test-support"))]
 pub enum SealSecret {
     Ephemeral([u8; 32]),
     OpenKey([u8; 32]),
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl std::fmt::Debug for SealSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SealSecret(<redacted>)")
     }
 }
 
-fn derive(
-    ikm: &[u8],
-    salt: Option<&[u8]>,
-    info: &[u8],
-) -> Result<(Zeroizing<[u8; 32]>, [u8; 24]), ShareError> {
-    let hk = Hkdf::<Sha256>::new(salt, ikm);
-    let mut okm = Zeroizing::new([0u8; 56]);
-    hk.expand(info, okm.as_mut())
-        .map_err(|_| ShareError::Malformed("key derivation"))?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    key.copy_from_slice(&okm[..32]);
-    let mut nonce = [0u8; 24];
-    nonce.copy_from_slice(&okm[32..]);
-    Ok((key, nonce))
+/// How a share's key comes about: agreed with the hello, or carried in the code.
+enum KeySource {
+    /// The hello's key, and the ephemeral secret when a test vector fixes it.
+    Hello(Option<[u8; 32]>),
+    Open([u8; 32]),
 }
 
 fn hello_ad(header: &[u8], hello: &Hello) -> Vec<u8> {
     let mut ad = header.to_vec();
     ad.extend_from_slice(&hello.session_key);
-    ad.extend_from_slice(&hello.expires_at.to_be_bytes());
+    ad.extend_from_slice(&wire_expiry_u64(hello.expires_at).to_be_bytes());
     ad
+}
+
+fn wire_expiry_u64(at: DateTime<Utc>) -> u64 {
+    u64::try_from(time::unix(at)).unwrap_or(0)
+}
+
+fn crypto_error(e: CryptoError) -> ShareError {
+    match e {
+        CryptoError::InvalidPublicKey => {
+            ShareError::Malformed("the hello's key is not a valid public key")
+        }
+        _ => ShareError::Malformed("key derivation"),
+    }
 }
 
 /// Seals `pack` for `recipient` (a hello, or `None` for an open share) until `expires_at`.
 pub fn seal(
     pack: &ConsultationPack,
     recipient: Option<&Hello>,
-    expires_at: u64,
+    expires_at: DateTime<Utc>,
 ) -> Result<Vec<u8>, ShareError> {
-    let mut secret = [0u8; 32];
-    OsRng.fill_bytes(&mut secret);
-    let secret = match recipient {
-        Some(_) => SealSecret::Ephemeral(secret),
-        None => SealSecret::OpenKey(secret),
+    let source = match recipient {
+        Some(_) => KeySource::Hello(None),
+        None => KeySource::Open(random::bytes()),
     };
-    seal_with(pack, recipient, expires_at, secret)
+    seal_from(pack, recipient, expires_at, source)
 }
 
-/// [`seal`] with a chosen secret, for test vectors.
+/// [`seal`] with a chosen secret, for test vectors only.
+#[cfg(any(test, feature = "test-support"))]
 pub fn seal_with(
     pack: &ConsultationPack,
     recipient: Option<&Hello>,
-    expires_at: u64,
+    expires_at: DateTime<Utc>,
     secret: SealSecret,
 ) -> Result<Vec<u8>, ShareError> {
-    let expiry =
-        u32::try_from(expires_at).map_err(|_| ShareError::Malformed("expiry beyond 2106"))?;
+    let source = match secret {
+        SealSecret::Ephemeral(e) => KeySource::Hello(Some(e)),
+        SealSecret::OpenKey(k) => KeySource::Open(k),
+    };
+    seal_from(pack, recipient, expires_at, source)
+}
+
+fn seal_from(
+    pack: &ConsultationPack,
+    recipient: Option<&Hello>,
+    expires_at: DateTime<Utc>,
+    source: KeySource,
+) -> Result<Vec<u8>, ShareError> {
+    let expiry = u32::try_from(time::unix(expires_at))
+        .map_err(|_| ShareError::Malformed("expiry outside 1970-2106"))?;
     let plaintext = Zeroizing::new(compress::compress(&pack::encode(pack)));
     let ciphertext_len =
         u32::try_from(plaintext.len() + TAG_LEN).map_err(|_| ShareError::TooLarge)?;
@@ -117,46 +136,40 @@ pub fn seal_with(
     }
     let length = ciphertext_len.to_be_bytes();
     let mut header = vec![SHARE_V1];
-    let (key, nonce, ad) = match (recipient, secret) {
-        (Some(hello), SealSecret::Ephemeral(eph)) => {
-            let eph = StaticSecret::from(eph);
-            let eph_pub = PublicKey::from(&eph).to_bytes();
-            let shared = eph.diffie_hellman(&PublicKey::from(hello.session_key));
-            if !shared.was_contributory() {
-                return Err(ShareError::Malformed(
-                    "the hello's key is not a valid public key",
-                ));
+    let (key, ad): (OneTimeKey, Vec<u8>) = match (recipient, source) {
+        (Some(hello), KeySource::Hello(fixed)) => {
+            let sealing = match fixed {
+                #[cfg(any(test, feature = "test-support"))]
+                Some(ephemeral) => {
+                    ecies::seal_to_with_ephemeral(&hello.session_key, INFO_HELLO, ephemeral)
+                }
+                #[cfg(not(any(test, feature = "test-support")))]
+                Some(_) => return Err(ShareError::Malformed("fixed secrets are for tests")),
+                None => ecies::seal_to(&hello.session_key, INFO_HELLO),
             }
+            .map_err(crypto_error)?;
             header.push(MODE_HELLO);
             header.extend_from_slice(&expiry.to_be_bytes());
             header.extend_from_slice(&length[1..]);
-            header.extend_from_slice(&eph_pub);
+            header.extend_from_slice(&sealing.ephemeral_public);
             header.extend_from_slice(&hello.key_id());
-            let mut salt = eph_pub.to_vec();
-            salt.extend_from_slice(&hello.session_key);
-            let (key, nonce) = derive(shared.as_bytes(), Some(&salt), b"carnet.share.v1.hello")?;
             let ad = hello_ad(&header, hello);
-            (key, nonce, ad)
+            (sealing.key, ad)
         }
-        (None, SealSecret::OpenKey(share_key)) => {
+        (None, KeySource::Open(share_key)) => {
+            let share_key = Zeroizing::new(share_key);
             header.push(MODE_OPEN);
             header.extend_from_slice(&expiry.to_be_bytes());
             header.extend_from_slice(&length[1..]);
-            header.extend_from_slice(&share_key);
-            let (key, nonce) = derive(&share_key, None, b"carnet.share.v1.open")?;
-            (key, nonce, header.clone())
+            header.extend_from_slice(share_key.as_ref());
+            let key =
+                OneTimeKey::derive(share_key.as_ref(), None, INFO_OPEN).map_err(crypto_error)?;
+            (key, header.clone())
         }
         _ => return Err(ShareError::Malformed("secret does not match the recipient")),
     };
-    let cipher = XChaCha20Poly1305::new(key.as_ref().into());
-    let ciphertext = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &plaintext,
-                aad: &ad,
-            },
-        )
+    let ciphertext = key
+        .seal(&ad, &plaintext)
         .map_err(|_| ShareError::TooLarge)?;
     header.extend_from_slice(&ciphertext);
     Ok(header)
@@ -168,20 +181,19 @@ pub fn seal_with(
 pub struct OpenedShare {
     pub pack: ConsultationPack,
     pub mode: ShareMode,
-    /// Unix seconds.
-    pub expires_at: u64,
+    pub expires_at: DateTime<Utc>,
 }
 
 fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], ShareError> {
     bytes.get(at..at + len).ok_or(ShareError::Truncated)
 }
 
-/// Opens a sealed share at time `now` (Unix seconds). A share sealed to a hello needs the
-/// session that showed it, found among `sessions` by the hello's key id.
+/// Opens a sealed share at time `now`. A share sealed to a hello needs the session that
+/// showed it, found among `sessions` by the hello's key id.
 pub fn open(
     sealed: &[u8],
     sessions: &[DoctorSession],
-    now: u64,
+    now: DateTime<Utc>,
 ) -> Result<OpenedShare, ShareError> {
     if sealed.len() > MAX_SEALED_BYTES {
         return Err(ShareError::TooLarge);
@@ -194,11 +206,12 @@ pub fn open(
     let expiry_bytes: [u8; 4] = take(sealed, 2, 4)?
         .try_into()
         .map_err(|_| ShareError::Truncated)?;
-    let expires_at = u64::from(u32::from_be_bytes(expiry_bytes));
+    let expires_at = time::from_unix(i64::from(u32::from_be_bytes(expiry_bytes)))
+        .ok_or(ShareError::Malformed("expiry"))?;
     let length = take(sealed, 6, 3)?;
     let declared =
         usize::from(length[0]) << 16 | usize::from(length[1]) << 8 | usize::from(length[2]);
-    let (key, nonce, ad, body_at, share_mode) = match mode {
+    let (key, ad, body_at, share_mode) = match mode {
         MODE_HELLO => {
             if sessions.is_empty() {
                 return Err(ShareError::NeedsDoctorSession);
@@ -212,17 +225,13 @@ pub fn open(
                 .find(|s| s.hello().key_id() == key_id)
                 .ok_or(ShareError::WrongKey)?;
             let hello = session.hello();
-            let shared = session.secret().diffie_hellman(&PublicKey::from(eph_pub));
-            if !shared.was_contributory() {
-                return Err(ShareError::Tampered);
-            }
-            let mut salt = eph_pub.to_vec();
-            salt.extend_from_slice(&hello.session_key);
-            let (key, nonce) = derive(shared.as_bytes(), Some(&salt), b"carnet.share.v1.hello")?;
+            let key = session
+                .secret()
+                .receive(&eph_pub, INFO_HELLO)
+                .map_err(|_| ShareError::Tampered)?;
             let header = take(sealed, 0, 49)?;
             (
                 key,
-                nonce,
                 hello_ad(header, hello),
                 49,
                 ShareMode::ToHello {
@@ -232,14 +241,9 @@ pub fn open(
         }
         MODE_OPEN => {
             let share_key = take(sealed, 9, 32)?;
-            let (key, nonce) = derive(share_key, None, b"carnet.share.v1.open")?;
-            (
-                key,
-                nonce,
-                take(sealed, 0, 41)?.to_vec(),
-                41,
-                ShareMode::Open,
-            )
+            let key = OneTimeKey::derive(share_key, None, INFO_OPEN)
+                .map_err(|_| ShareError::Malformed("key derivation"))?;
+            (key, take(sealed, 0, 41)?.to_vec(), 41, ShareMode::Open)
         }
         _ => return Err(ShareError::Malformed("unknown share mode")),
     };
@@ -250,24 +254,13 @@ pub fn open(
     if ciphertext.len() > declared || declared < TAG_LEN + 1 {
         return Err(ShareError::Malformed("length does not match"));
     }
-    let cipher = XChaCha20Poly1305::new(key.as_ref().into());
-    let plaintext = Zeroizing::new(
-        cipher
-            .decrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: &ad,
-                },
-            )
-            .map_err(|_| ShareError::Tampered)?,
-    );
+    let plaintext = key
+        .open(&ad, ciphertext)
+        .map_err(|_| ShareError::Tampered)?;
     if now > expires_at {
-        let expired_at =
-            chrono::DateTime::from_timestamp(i64::try_from(expires_at).unwrap_or(0), 0)
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
-        return Err(ShareError::Expired { expired_at });
+        return Err(ShareError::Expired {
+            expired_at: expires_at.format("%Y-%m-%d %H:%M").to_string(),
+        });
     }
     let cbor = Zeroizing::new(compress::decompress(&plaintext)?);
     let pack = pack::decode(&cbor).map_err(|_| ShareError::Malformed("pack content"))?;

@@ -3,7 +3,6 @@ use thiserror::Error;
 /// Why a certificate chain was refused: one reason each, as a person or a log can read it.
 /// The position says which certificate: 0 is the practitioner's, then up toward the anchor.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ChainError {
     #[error("certificate {position} is malformed")]
     Malformed { position: usize },
@@ -29,4 +28,25 @@ pub enum ChainError {
     TooDeep { max: usize },
     #[error("the trust anchor is malformed")]
     BadAnchor,
+}
+
+/// Why signing or a signed record failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SignedRecordError {
+    #[error("this is not a signed Carnet record")]
+    NotASignedRecord,
+    #[error("signed record format {0} is newer than this version reads")]
+    UnsupportedVersion(u8),
+    #[error("the signed record is malformed: {0}")]
+    Malformed(&'static str),
+    #[error(
+        "the signature does not match the record and the certificate (modified after signing, or signed with another key)"
+    )]
+    BadSignature,
+    #[error("the signing time is in the future")]
+    SignedInTheFuture,
+    #[error("the practitioner's certificate: {0}")]
+    Chain(#[from] ChainError),
+    #[error("the signer failed: {0}")]
+    Signer(String),
 }

@@ -7,8 +7,9 @@
 //! anchor, expired certificate) is refused or stored as "practitioner, NOT verified",
 //! by the patient's [`UnverifiedPolicy`]. A modified record is always refused.
 
+use super::SignedRecordError;
 use super::TrustStore;
-use super::signing::{self, SignedRecordError};
+use super::signing;
 use crate::model::{NewRecord, ProfileId, Provenance, Record, RecordBody, RecordId};
 use crate::vault::{Vault, VaultError};
 use chrono::{DateTime, Utc};
@@ -37,27 +38,23 @@ pub enum SignedImportError {
     Vault(#[from] VaultError),
 }
 
-fn at(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
-
 fn provenance(
     read: &Result<signing::VerifiedRecord, signing::UnverifiedRecord>,
-    now: i64,
+    now: DateTime<Utc>,
 ) -> Provenance {
     match read {
         Ok(v) => Provenance::Practitioner {
             name: v.practitioner.identity.display_name.clone(),
             rpps: v.practitioner.identity.rpps.clone(),
             trust_anchor: Some(v.practitioner.anchor.clone()),
-            checked_at: at(now),
+            checked_at: now,
             verified: true,
         },
         Err(u) => Provenance::Practitioner {
             name: u.claimed_signer.clone(),
             rpps: None,
             trust_anchor: None,
-            checked_at: at(now),
+            checked_at: now,
             verified: false,
         },
     }
@@ -69,7 +66,7 @@ pub fn import_signed(
     profile: &ProfileId,
     bytes: &[u8],
     store: &TrustStore,
-    now: i64,
+    now: DateTime<Utc>,
     policy: UnverifiedPolicy,
 ) -> Result<Record, SignedImportError> {
     let read = signing::read(bytes, store, now)?;
@@ -96,7 +93,7 @@ pub fn reverify(
     vault: &Vault,
     record: &RecordId,
     store: &TrustStore,
-    now: i64,
+    now: DateTime<Utc>,
 ) -> Result<Record, SignedImportError> {
     let stored = vault.find_record(&record.to_string())?;
     let signature = stored

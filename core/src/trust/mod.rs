@@ -16,20 +16,20 @@
 //! Nothing is trusted by default: the app adds its anchors (for production, the IGC-Santé
 //! roots published by the Agence du Numérique en Santé; see the README).
 
+pub(crate) mod envelope;
 mod error;
 pub mod identity;
 pub mod import;
-pub mod receipt;
 pub mod signing;
 pub mod transport;
 
-pub use error::ChainError;
+pub use envelope::verify_by_leaf;
+pub use error::{ChainError, SignedRecordError};
 pub use identity::PractitionerIdentity;
 pub use import::{SignedImportError, UnverifiedPolicy, import_signed, reverify};
-pub use signing::{
-    SignedRecordError, Signer, SoftwareSigner, VerifiedRecord, sign_record, verify_record,
-};
+pub use signing::{Signer, SoftwareSigner, VerifiedRecord, sign_record, verify_record};
 
+use chrono::{DateTime, Utc};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_PKCS1_RSAENCRYPTION,
@@ -80,6 +80,15 @@ impl VerifiedPractitioner {
 /// or odd name cannot push it off the screen.
 pub fn describe_unverified(claimed: &str) -> String {
     format!("NOT verified: {claimed}")
+}
+
+/// Who the first certificate of `chain` says it is, unchecked: for the "NOT verified" line.
+pub fn claimed_identity(chain: &[Vec<u8>]) -> String {
+    chain
+        .first()
+        .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
+        .map(|(_, c)| identity::read(c.subject()).describe())
+        .unwrap_or_default()
 }
 
 fn parse(der: &[u8], position: usize) -> Result<X509Certificate<'_>, ChainError> {
@@ -264,15 +273,20 @@ impl TrustStore {
     }
 
     /// Verifies `chain` (the practitioner's certificate first, then intermediates in any order)
-    /// up to one of the anchors, at `at` (Unix seconds), for a certificate that signs.
-    pub fn verify(&self, chain: &[Vec<u8>], at: i64) -> Result<VerifiedPractitioner, ChainError> {
+    /// up to one of the anchors, at `at`, for a certificate that signs.
+    pub fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        at: DateTime<Utc>,
+    ) -> Result<VerifiedPractitioner, ChainError> {
         if chain.is_empty() {
             return Err(ChainError::Malformed { position: 0 });
         }
         if chain.len() >= MAX_CHAIN {
             return Err(ChainError::TooDeep { max: MAX_CHAIN });
         }
-        let at = ASN1Time::from_timestamp(at).map_err(|_| ChainError::Malformed { position: 0 })?;
+        let at = ASN1Time::from_timestamp(at.timestamp())
+            .map_err(|_| ChainError::Malformed { position: 0 })?;
         let mut certs = chain
             .iter()
             .enumerate()

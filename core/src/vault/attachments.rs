@@ -7,15 +7,19 @@
 
 use super::audit::{self, AuditAction};
 use super::cipher::RowCipher;
-use super::records::AttachmentsByRecord;
+use super::rows::stored_id;
 use super::{Vault, VaultError};
 use crate::crypto::SecretKey;
 use crate::crypto::stream::{CHUNK_SIZE, ChunkOpener, ChunkSealer, NONCE_PREFIX_LEN, StreamKey};
 use crate::model::{Attachment, AttachmentId, ProfileId, RecordId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
+
+/// Attachment lists keyed by record, used when listing.
+pub(crate) type AttachmentsByRecord = HashMap<RecordId, Vec<Attachment>>;
 
 const TABLE: &str = "attachments";
 const KEY_LEN: usize = SecretKey::LEN + NONCE_PREFIX_LEN;
@@ -82,12 +86,6 @@ fn to_attachment(id: AttachmentId, meta: &HeaderMeta) -> Attachment {
         media_type: meta.media_type.clone(),
         size: meta.size,
     }
-}
-
-fn id16(bytes: Vec<u8>) -> Result<[u8; 16], VaultError> {
-    bytes
-        .try_into()
-        .map_err(|_| VaultError::Corrupt("attachment id length".into()))
 }
 
 /// Writes one attachment into an open transaction as its bytes arrive, 64 KiB chunk by chunk:
@@ -240,7 +238,7 @@ pub(crate) fn stream_attachment(
         )
         .optional()?
         .ok_or(VaultError::AttachmentNotFound)?;
-    let record = RecordId::from_bytes(id16(record)?);
+    let record: RecordId = stored_id(record, "record")?;
     let header = open_header(cipher, id, &record, &sealed_header)?;
     let stored: i64 = conn.query_row(
         "SELECT COUNT(*) FROM attachment_chunks WHERE attachment_id = ?1",
@@ -322,7 +320,7 @@ pub(crate) fn list_for_record(
     let mut rows = stmt.query([record.as_bytes()])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let id = AttachmentId::from_bytes(id16(row.get(0)?)?);
+        let id: AttachmentId = stored_id(row.get(0)?, "attachment")?;
         let header: Vec<u8> = row.get(1)?;
         out.push(to_attachment(
             id,
@@ -346,8 +344,8 @@ pub(crate) fn list_for_profile(
     let mut rows = stmt.query([profile_bytes])?;
     let mut out = AttachmentsByRecord::new();
     while let Some(row) = rows.next()? {
-        let id = AttachmentId::from_bytes(id16(row.get(0)?)?);
-        let record = RecordId::from_bytes(id16(row.get(1)?)?);
+        let id: AttachmentId = stored_id(row.get(0)?, "attachment")?;
+        let record: RecordId = stored_id(row.get(1)?, "record")?;
         let header: Vec<u8> = row.get(2)?;
         let meta = open_header(cipher, &id, &record, &header)?.meta;
         out.entry(record)
@@ -369,66 +367,31 @@ pub(crate) fn delete_for_record(conn: &Connection, record: &RecordId) -> Result<
     Ok(())
 }
 
+/// Streams `reader` into an attachment begun with `writer`, seals it as `file_name` and logs
+/// it: what [`Vault::attach`] and [`Vault::add_record_with_file`] share.
+pub(crate) fn write_from(
+    conn: &Connection,
+    cipher: &RowCipher,
+    mut writer: AttachmentWriter<'_>,
+    reader: &mut dyn Read,
+    file_name: &str,
+    media_type: &str,
+) -> Result<Attachment, VaultError> {
+    let record = writer.record;
+    writer.copy_from(reader)?;
+    let attachment = writer.finish(cipher, file_name, media_type)?;
+    audit::append(
+        conn,
+        cipher,
+        AuditAction::AttachmentAdded {
+            attachment_id: attachment.id,
+            record_id: record,
+        },
+    )?;
+    Ok(attachment)
+}
+
 impl Vault {
-    /// Encrypts a file into the vault, attached to a record, reading it 64 KiB at a time.
-    /// All of it is stored, or (on any error, including a read error half way) none of it.
-    pub fn attach(
-        &self,
-        record: &RecordId,
-        file_name: &str,
-        media_type: &str,
-        reader: &mut dyn Read,
-    ) -> Result<Attachment, VaultError> {
-        if file_name.trim().is_empty() {
-            return Err(crate::model::ModelError::Empty { field: "file name" }.into());
-        }
-        self.write(|tx, cipher| {
-            let mut writer = AttachmentWriter::begin(tx, AttachmentId::random(), *record)?;
-            writer.copy_from(reader)?;
-            let attachment = writer.finish(cipher, file_name, media_type)?;
-            audit::append(
-                tx,
-                cipher,
-                AuditAction::AttachmentAdded {
-                    attachment_id: attachment.id,
-                    record_id: *record,
-                },
-            )?;
-            Ok(attachment)
-        })
-    }
-
-    /// Adds a record and a file attached to it in one transaction: a scanned document with its
-    /// scan, a signed record with its signature. Both are stored, or neither.
-    pub fn add_record_with_file(
-        &self,
-        new: crate::model::NewRecord,
-        file_name: &str,
-        media_type: &str,
-        reader: &mut dyn Read,
-    ) -> Result<crate::model::Record, VaultError> {
-        new.body.validate()?;
-        if file_name.trim().is_empty() {
-            return Err(crate::model::ModelError::Empty { field: "file name" }.into());
-        }
-        self.write(|tx, cipher| {
-            let mut record = super::records::insert_new(tx, cipher, new, chrono::Utc::now())?;
-            let mut writer = AttachmentWriter::begin(tx, AttachmentId::random(), record.id)?;
-            writer.copy_from(reader)?;
-            let attachment = writer.finish(cipher, file_name, media_type)?;
-            audit::append(
-                tx,
-                cipher,
-                AuditAction::AttachmentAdded {
-                    attachment_id: attachment.id,
-                    record_id: record.id,
-                },
-            )?;
-            record.attachments.push(attachment);
-            Ok(record)
-        })
-    }
-
     /// Decrypts an attachment into `out`, one verified 64 KiB chunk at a time; returns its size.
     ///
     /// Missing, extra, reordered or modified chunks are [`VaultError::AttachmentDamaged`] or

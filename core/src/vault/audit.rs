@@ -54,27 +54,41 @@ pub enum AuditAction {
         records_updated: usize,
         records_skipped: usize,
     },
-    /// A doctor's device confirmed reading a share (a signed access receipt).
-    ReceiptReceived {
-        practitioner: String,
-        verified: bool,
-        hello: String,
-        share_expires_at: u64,
-        items: Vec<String>,
-        read_at: i64,
-    },
+    /// A doctor's device confirmed reading a share (a signed access receipt, checked by
+    /// `share::receipt`).
+    ReceiptReceived(Receipt),
     /// A consultation pack was shown as a QR code: which items, to which doctor's hello (its
-    /// fingerprint; `None` for an open share), valid until when (Unix seconds).
+    /// fingerprint; `None` for an open share), valid until when (stored as Unix seconds).
     Shared {
         profile_id: ProfileId,
         items: Vec<String>,
         recipient: Option<String>,
-        expires_at: u64,
+        #[serde(with = "chrono::serde::ts_seconds")]
+        expires_at: DateTime<Utc>,
         /// Who the doctor's hello said it was, as the patient was shown it ("…, verified by
         /// …" or "UNVERIFIED recipient (…)").
         #[serde(default, skip_serializing_if = "Option::is_none")]
         practitioner: Option<String>,
     },
+}
+
+/// An access receipt as the patient keeps it: who read which share, what and when. Instants
+/// are stored as Unix seconds.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// "Karim Benali, Médecin, RPPS …, verified by …", or "NOT verified: " and the claimed
+    /// name.
+    pub practitioner: String,
+    pub verified: bool,
+    /// The fingerprint of the hello the share was sealed to ("open share" for an open one).
+    pub hello: String,
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub share_expires_at: DateTime<Utc>,
+    /// The items read, by section ("5 medications").
+    pub items: Vec<String>,
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub read_at: DateTime<Utc>,
 }
 
 /// One entry of the log.
@@ -94,7 +108,7 @@ pub(crate) fn append(
 ) -> Result<(), VaultError> {
     let id = uuid::Uuid::new_v4();
     let event = AuditEvent {
-        at: Utc::now(),
+        at: crate::time::now(),
         action,
     };
     let body = cipher.seal_json(TABLE, &[id.as_bytes()], &event)?;

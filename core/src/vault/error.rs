@@ -5,7 +5,6 @@ use thiserror::Error;
 /// Everything that can go wrong with a vault. Messages name what failed and never include a
 /// key, a passphrase or health data, so they can be shown to a person and logged.
 #[derive(Debug, Error)]
-#[non_exhaustive]
 pub enum VaultError {
     #[error("no vault at this location")]
     NotFound,
@@ -95,7 +94,12 @@ impl From<CryptoError> for VaultError {
         match e {
             CryptoError::WeakKdf { m_kib, t, p } => VaultError::WeakKdf { m_kib, t, p },
             CryptoError::RecoveryKeyMistyped => VaultError::RecoveryKeyMistyped,
-            other => VaultError::Crypto(other),
+            CryptoError::Authentication
+            | CryptoError::UnsupportedVersion(_)
+            | CryptoError::Malformed(_)
+            | CryptoError::Kdf(_)
+            | CryptoError::InvalidPublicKey
+            | CryptoError::UnsupportedKey => VaultError::Crypto(e),
         }
     }
 }

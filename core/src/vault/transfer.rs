@@ -1,6 +1,6 @@
 //! Moving a vault's content in bulk: out, as a stream read from one consistent snapshot (for
 //! backups), and in, as one all-or-nothing transaction that merges by record id (for restores
-//! and caregiver handovers). Also deleting a profile, and erasing the vault.
+//! and caregiver handovers).
 //!
 //! # The merge rule
 //!
@@ -16,10 +16,10 @@
 
 use super::attachments::{self, AttachmentWriter};
 use super::audit::{self, AuditAction};
-use super::records;
+use super::rows::{self, stored_id};
 use super::{Vault, VaultError};
 use crate::model::{Attachment, AttachmentId, Profile, ProfileId, Record, RecordId};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 /// What an export hands out, in order: each profile, then its records, each record followed
@@ -71,12 +71,8 @@ fn profile_ids(
         .query_map([], |row| row.get::<_, Vec<u8>>(0))?
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
-        .map(|b| {
-            b.try_into()
-                .map(ProfileId::from_bytes)
-                .map_err(|_| VaultError::Corrupt("profile id length".into()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|b| stored_id(b, "profile"))
+        .collect::<Result<Vec<ProfileId>, _>>()?;
     match only {
         None => Ok(all),
         Some(wanted) => {
@@ -107,19 +103,15 @@ impl Vault {
         let tx = conn.transaction()?;
         let cipher = &self.cipher;
         for profile_id in profile_ids(&tx, only)? {
-            sink.profile(&records::get_profile(&tx, cipher, &profile_id)?)?;
+            sink.profile(&rows::get_profile(&tx, cipher, &profile_id)?)?;
             let mut stmt =
                 tx.prepare("SELECT id, kind, body FROM records WHERE profile_id = ?1")?;
             let mut rows = stmt.query([profile_id.as_bytes()])?;
             while let Some(row) = rows.next()? {
-                let id: Vec<u8> = row.get(0)?;
+                let id: RecordId = stored_id(row.get(0)?, "record")?;
                 let kind: String = row.get(1)?;
                 let body: Vec<u8> = row.get(2)?;
-                let id: [u8; 16] = id
-                    .try_into()
-                    .map_err(|_| VaultError::Corrupt("record id length".into()))?;
-                let mut record =
-                    records::open_record(cipher, id, *profile_id.as_bytes(), &kind, &body)?;
+                let mut record = rows::open_record(cipher, id, profile_id, &kind, &body)?;
                 record.attachments = attachments::list_for_record(&tx, cipher, &record.id)?;
                 sink.record(&record)?;
                 for attachment in &record.attachments {
@@ -151,25 +143,19 @@ impl Vault {
         while let Some(item) = next()? {
             match item {
                 ImportItem::Profile(profile) => {
-                    if records::profile_exists(&tx, &profile.id)? {
+                    if rows::profile_exists(&tx, &profile.id)? {
                         report.profiles_present += 1;
                     } else {
-                        let sealed =
-                            cipher.seal_json("profiles", &[profile.id.as_bytes()], &profile)?;
-                        tx.execute(
-                            "INSERT INTO profiles (id, body) VALUES (?1, ?2)",
-                            params![profile.id.as_bytes(), sealed],
-                        )
-                        .map_err(VaultError::from)?;
+                        rows::write_profile(&tx, cipher, &profile)?;
                         report.profiles_added += 1;
                     }
                 }
                 ImportItem::Record(record) => {
                     record.body.validate().map_err(VaultError::from)?;
-                    if !records::profile_exists(&tx, &record.profile_id)? {
+                    if !rows::profile_exists(&tx, &record.profile_id)? {
                         return Err(VaultError::ProfileNotFound.into());
                     }
-                    let existing = records::find_record(&tx, cipher, &record.id)?;
+                    let existing = rows::find_record(&tx, cipher, &record.id)?;
                     let decision = match existing {
                         None => {
                             report.records_added += 1;
@@ -188,7 +174,7 @@ impl Vault {
                         }
                     };
                     if matches!(decision, Incoming::Take) {
-                        records::write_record(&tx, cipher, &record)?;
+                        rows::write_record(&tx, cipher, &record)?;
                     }
                     last_record = Some((record.id, decision));
                 }
@@ -263,73 +249,6 @@ impl Vault {
         tx.commit().map_err(VaultError::from)?;
         Ok(report)
     }
-
-    /// Deletes a profile with all its records and attachments, in one transaction.
-    pub fn delete_profile(&self, id: &ProfileId) -> Result<(), VaultError> {
-        self.write(|tx, cipher| {
-            if !records::profile_exists(tx, id)? {
-                return Err(VaultError::ProfileNotFound);
-            }
-            tx.execute(
-                "DELETE FROM attachment_chunks WHERE attachment_id IN
-                 (SELECT a.id FROM attachments a JOIN records r ON r.id = a.record_id WHERE r.profile_id = ?1)",
-                [id.as_bytes()],
-            )?;
-            tx.execute(
-                "DELETE FROM attachments WHERE record_id IN (SELECT id FROM records WHERE profile_id = ?1)",
-                [id.as_bytes()],
-            )?;
-            tx.execute("DELETE FROM records WHERE profile_id = ?1", [id.as_bytes()])?;
-            tx.execute("DELETE FROM profiles WHERE id = ?1", [id.as_bytes()])?;
-            audit::append(tx, cipher, AuditAction::ProfileDeleted { profile_id: *id })
-        })
-    }
-
-    /// Erases the vault: its key slots and key check are overwritten and deleted (without them
-    /// nothing in the file can be decrypted, even from a copy made earlier of the data pages
-    /// only), the file is overwritten with zeros, synced and removed with its WAL and shared
-    /// memory. On flash storage overwriting is not guaranteed to reach every copy of a block;
-    /// destroying the key slots is what makes the data unreadable.
-    pub fn erase(self) -> Result<(), VaultError> {
-        let path = self.path.clone();
-        {
-            let mut conn = self.connection();
-            let tx = conn.transaction()?;
-            tx.execute_batch(
-                "UPDATE key_slots SET params = randomblob(length(params)), wrapped_key = randomblob(length(wrapped_key));
-                 UPDATE meta SET value = randomblob(length(value)) WHERE key = 'key_check';
-                 DELETE FROM key_slots;
-                 DELETE FROM meta WHERE key = 'key_check';",
-            )?;
-            tx.commit()?;
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        }
-        drop(self);
-        for file in super::schema::sqlite_files(&path) {
-            if let Ok(meta) = std::fs::metadata(&file) {
-                overwrite_with_zeros(&file, meta.len())?;
-                std::fs::remove_file(&file)?;
-            }
-        }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir).and_then(|d| d.sync_all())?;
-        }
-        Ok(())
-    }
-}
-
-fn overwrite_with_zeros(path: &std::path::Path, len: u64) -> Result<(), VaultError> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-    let zeros = vec![0u8; 64 * 1024];
-    let mut left = len;
-    while left > 0 {
-        let n = usize::try_from(left.min(zeros.len() as u64)).unwrap_or(zeros.len());
-        file.write_all(zeros.get(..n).unwrap_or_default())?;
-        left -= n as u64;
-    }
-    file.sync_all()?;
-    Ok(())
 }
 
 fn attachment_exists(conn: &Connection, id: &AttachmentId) -> Result<bool, VaultError> {

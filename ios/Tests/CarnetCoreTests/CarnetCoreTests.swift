@@ -136,7 +136,7 @@ final class CarnetCoreTests: XCTestCase {
         let me = try vault.addProfile(profile: owner())
         _ = try vault.addRecord(record: prescription(me.id, "Metformine"))
         _ = try vault.addRecord(record: allergy(me.id))
-        let doctor = DoctorSession(lifetimeSeconds: 900)
+        let doctor = try DoctorSession(lifetimeSeconds: 900)
         let hello = doctor.helloText()
         XCTAssertEqual(try parseHello(text: hello).fingerprint, doctor.fingerprint())
         let prepared = try vault.shareProfile(profile: me.id, selection: ShareSelection(), hello: hello, lifetimeSeconds: 1800)
@@ -149,7 +149,7 @@ final class CarnetCoreTests: XCTestCase {
         let qr = try qrCode(text: prepared.codes[0], maxVersion: 25)
         XCTAssertEqual(qr.dark.count, Int(qr.width * qr.width))
         XCTAssertEqual(try qrPng(text: prepared.codes[0], scale: 4).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
-        expect("WrongDevice") { _ = try ReaderSession(sessions: [DoctorSession(lifetimeSeconds: 60)]).pushText(scanned: prepared.codes[0]) }
+        expect("WrongDevice") { _ = try ReaderSession(sessions: [try DoctorSession(lifetimeSeconds: 60)]).pushText(scanned: prepared.codes[0]) }
 
         for i in 1...3 { _ = try vault.addRecord(record: letter(me.id, "2026-10-0\(i)", words: 400, seed: i)) }
         let frames = try vault.shareProfile(profile: me.id, selection: ShareSelection(letterText: true), hello: hello, lifetimeSeconds: 600).codes

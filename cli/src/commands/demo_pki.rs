@@ -3,7 +3,7 @@
 //! CN = "8" + RPPS, SN, GN and title. Made fresh at each run with rcgen: test certificates,
 //! trusted by the demo alone.
 
-use crate::CliError;
+use crate::exit::CliError;
 use carnet_core::trust::{SoftwareSigner, TrustStore};
 use chrono::{Datelike, NaiveDate};
 use rcgen::{

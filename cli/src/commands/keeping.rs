@@ -1,36 +1,17 @@
 //! Keeping the record safe from the terminal: `carnet backup`, `carnet restore`,
 //! `carnet recovery-sheet` and `carnet erase`.
 
-use crate::{CliError, output, secrets};
-use carnet_core::backup::{self, ArchiveKey, BackupError, BackupOptions};
+use crate::exit::CliError;
+use crate::session::{Context, unlock};
+use crate::{output, secrets};
+use carnet_core::VaultOptions;
+use carnet_core::backup::{self, ArchiveKey, BackupOptions};
 use carnet_core::crypto::KdfPolicy;
-use carnet_core::model::ProfileId;
-use carnet_core::{Vault, VaultOptions};
-use std::path::Path;
+use carnet_core::time::{Clock, SystemClock};
+use clap::Args;
+use std::path::PathBuf;
 
 pub const BACKUP_PASSPHRASE_ENV: &str = "CARNET_BACKUP_PASSPHRASE";
-
-impl From<BackupError> for CliError {
-    fn from(e: BackupError) -> Self {
-        let code = match &e {
-            BackupError::WrongKey | BackupError::NotThisVaultsRecoveryKey => 3,
-            BackupError::Truncated | BackupError::Damaged(_) | BackupError::NotABackup => 6,
-            BackupError::NewerVersion(_) => 7,
-            BackupError::AlreadyExists | BackupError::WeakKdf { .. } => 5,
-            BackupError::Vault(_) => {
-                let BackupError::Vault(v) = e else {
-                    unreachable!("matched above")
-                };
-                return v.into();
-            }
-            _ => 1,
-        };
-        CliError {
-            message: e.to_string(),
-            code,
-        }
-    }
-}
 
 /// The key protecting an archive: a backup passphrase (`new`: chosen now, typed twice) or the
 /// recovery key.
@@ -49,20 +30,34 @@ fn ask_key(passphrase: bool, new: bool) -> Result<ArchiveKey, CliError> {
     })
 }
 
-pub fn backup(
-    vault: &Vault,
-    profiles: Vec<ProfileId>,
-    out: &Path,
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Only this profile (repeatable) [default: all].
+    #[arg(long)]
+    profile: Vec<String>,
+    #[arg(long)]
+    out: PathBuf,
+    /// Protect it with a backup passphrase (CARNET_BACKUP_PASSPHRASE) instead of the
+    /// recovery key (CARNET_RECOVERY_KEY).
+    #[arg(long)]
     passphrase: bool,
-    json: bool,
-) -> Result<(), CliError> {
-    let key = ask_key(passphrase, true)?;
+}
+
+pub fn backup(args: BackupArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profiles = args
+        .profile
+        .iter()
+        .map(|p| vault.find_profile(p).map(|p| p.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = &args.out;
+    let key = ask_key(args.passphrase, true)?;
     let options = BackupOptions {
         profiles: (!profiles.is_empty()).then_some(profiles),
         ..Default::default()
     };
-    let summary = backup::write_file(vault, out, key.protection(), &options)?;
-    output::emit(json, &summary, || {
+    let summary = backup::write_file(&vault, out, key.protection(), &options)?;
+    output::emit(ctx.json, &summary, || {
         println!(
             "Backed up {} profile(s), {} records and {} attachment(s) to {} ({} KiB).",
             summary.profiles,
@@ -77,23 +72,37 @@ pub fn backup(
     })
 }
 
-pub fn restore(
-    archive: &Path,
-    into: &Path,
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    file: PathBuf,
+    /// The vault to create, or to merge into with --merge [default: --vault].
+    #[arg(long)]
+    into: Option<PathBuf>,
+    #[arg(long)]
     merge: bool,
+    /// The backup is protected by a backup passphrase, not the recovery key.
+    #[arg(long)]
     passphrase: bool,
-    json: bool,
-) -> Result<(), CliError> {
+}
+
+pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
+    let archive = args.file.as_path();
+    let into_path = match &args.into {
+        Some(path) => path.clone(),
+        None => ctx.vault_path()?,
+    };
+    let into = into_path.as_path();
     if !archive.is_file() {
-        return Err(CliError {
-            message: format!("no backup at {}", archive.display()),
-            code: 4,
-        });
+        return Err(CliError::not_found(format!(
+            "no backup at {}",
+            archive.display()
+        )));
     }
-    let key = ask_key(passphrase, false)?;
+    let key = ask_key(args.passphrase, false)?;
     let policy = KdfPolicy::production();
-    if merge {
-        let vault = crate::cli::unlock(into, false)?;
+    if args.merge {
+        let vault = unlock(into, false)?;
         let report = backup::merge(&vault, archive, key.protection(), &policy)?;
         return output::emit(json, &report, || {
             println!("Merged into {}:", into.display());
@@ -144,13 +153,22 @@ pub fn restore(
     )
 }
 
-pub fn recovery_sheet(vault: &Vault, out: &Path, json: bool) -> Result<(), CliError> {
+#[derive(Debug, Args)]
+pub struct RecoverySheetArgs {
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn recovery_sheet(args: RecoverySheetArgs, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
+    let vault = ctx.unlock(false)?;
+    let out = args.out.as_path();
     let key = secrets::recovery_key()?;
     if !vault.is_recovery_key(&key)? {
-        return Err(CliError {
-            message: "this is not this vault's recovery key".into(),
-            code: 3,
-        });
+        return Err(CliError::new(
+            crate::exit::Exit::WrongKey,
+            "this is not this vault's recovery key",
+        ));
     }
     if out.exists() {
         return Err(CliError::invalid(format!(
@@ -160,12 +178,11 @@ pub fn recovery_sheet(vault: &Vault, out: &Path, json: bool) -> Result<(), CliEr
     }
     let location =
         std::fs::canonicalize(vault.path()).unwrap_or_else(|_| vault.path().to_path_buf());
-    let page = backup::recovery_sheet(
-        &key,
-        &location.display().to_string(),
-        chrono::Local::now().date_naive(),
-    );
-    std::fs::write(out, page)?;
+    let page = backup::recovery_sheet(&key, &location.display().to_string(), SystemClock.today());
+    carnet_core::files::write_new(out, |f| {
+        use std::io::Write;
+        f.write_all(page.as_bytes())
+    })?;
     output::emit(json, &serde_json::json!({ "out": out }), || {
         println!(
             "Recovery sheet written to {}. Print it, keep it safe, and delete the file.",
@@ -174,8 +191,10 @@ pub fn recovery_sheet(vault: &Vault, out: &Path, json: bool) -> Result<(), CliEr
     })
 }
 
-pub fn erase(vault: Vault, yes: bool, json: bool) -> Result<(), CliError> {
+pub fn erase(yes: bool, ctx: &Context) -> Result<(), CliError> {
     use std::io::IsTerminal;
+    let json = ctx.json;
+    let vault = ctx.unlock(false)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::usage(

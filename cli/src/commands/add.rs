@@ -2,14 +2,15 @@
 //! `carnet_core::model::RecordBody`, with examples in `examples/`) or from flags for the
 //! common fields.
 
-use crate::CliError;
+use crate::exit::CliError;
+use crate::files::{self, guess_media_type, read_record_file, read_text_limited};
+use crate::output;
+use crate::session::{Context, profile_arg};
 use carnet_core::model::*;
+use carnet_core::time::{Clock, SystemClock};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use std::path::{Path, PathBuf};
-
-/// Largest record file read: a record is text, not a scan (scans go through `attach`).
-const MAX_RECORD_FILE: u64 = 1024 * 1024;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
@@ -149,10 +150,6 @@ fn required<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
     })
 }
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 impl AddKind {
     fn kind(&self) -> RecordKind {
         match self {
@@ -185,7 +182,7 @@ impl AddKind {
                     specialty,
                     rpps,
                 },
-                date: date.unwrap_or_else(today),
+                date: date.unwrap_or_else(|| SystemClock.today()),
                 medications: vec![Medication {
                     name: required(drug, "drug")?,
                     code: None,
@@ -228,7 +225,7 @@ impl AddKind {
                 });
                 RecordBody::LabReport(LabReport {
                     laboratory: required(laboratory, "laboratory")?,
-                    collection_date: date.unwrap_or_else(today),
+                    collection_date: date.unwrap_or_else(|| SystemClock.today()),
                     results: vec![LabResult {
                         analyte: required(analyte, "analyte")?,
                         loinc,
@@ -249,13 +246,13 @@ impl AddKind {
             } => {
                 let body = match (body, body_file) {
                     (Some(text), _) => text,
-                    (None, Some(path)) => read_limited(&path)?,
+                    (None, Some(path)) => read_text_limited(&path)?,
                     (None, None) => return Err(CliError::usage("missing --body or --body-file")),
                 };
                 RecordBody::Letter(Letter {
                     author: required(author, "author")?,
                     specialty,
-                    date: date.unwrap_or_else(today),
+                    date: date.unwrap_or_else(|| SystemClock.today()),
                     subject: required(subject, "subject")?,
                     body,
                 })
@@ -306,12 +303,12 @@ impl AddKind {
                 media_type,
             } => RecordBody::Document(Document {
                 title: required(title, "title")?,
-                date: date.unwrap_or_else(today),
+                date: date.unwrap_or_else(|| SystemClock.today()),
                 media_type: media_type
                     .or_else(|| {
                         attach
                             .as_ref()
-                            .map(|p| crate::cli::guess_media_type(&p.to_string_lossy()).to_owned())
+                            .map(|p| guess_media_type(&p.to_string_lossy()).to_owned())
                     })
                     .unwrap_or_else(|| "application/octet-stream".into()),
             }),
@@ -323,52 +320,13 @@ impl AddKind {
             } => RecordBody::Immunisation(Immunisation {
                 vaccine: required(vaccine, "vaccine")?,
                 code: None,
-                date: date.unwrap_or_else(today),
+                date: date.unwrap_or_else(|| SystemClock.today()),
                 dose,
                 lot,
                 administered_by: None,
             }),
         })
     }
-}
-
-/// Reads a small text file, refusing anything larger than a record can be.
-fn read_limited(path: &Path) -> Result<String, CliError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| CliError {
-        message: format!("cannot read {}: {}", path.display(), e.kind()),
-        code: 4,
-    })?;
-    let mut text = String::new();
-    file.take(MAX_RECORD_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|_| CliError::invalid(format!("{} is not UTF-8 text", path.display())))?;
-    if text.len() as u64 > MAX_RECORD_FILE {
-        return Err(CliError::invalid(format!(
-            "{} is larger than 1 MiB; attach large files with `carnet attach`",
-            path.display()
-        )));
-    }
-    Ok(text)
-}
-
-/// Parses a record file. Errors say where and what, never echo the content.
-pub fn parse_record_file(path: &Path) -> Result<RecordBody, CliError> {
-    let text = read_limited(path)?;
-    serde_json::from_str::<RecordBody>(&text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "is not valid JSON"
-            }
-            _ => "does not match the record format (see examples/ and the README)",
-        };
-        CliError::invalid(format!(
-            "{} {what} (line {}, column {})",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })
 }
 
 impl AddArgs {
@@ -384,7 +342,7 @@ impl AddArgs {
         let expected = self.kind.kind();
         let (body, provenance) = match &self.file {
             Some(path) => {
-                let body = parse_record_file(path)?;
+                let body = read_record_file(path)?;
                 if body.kind() != expected {
                     return Err(CliError::invalid(format!(
                         "{} holds a {}, not a {expected}",
@@ -407,4 +365,33 @@ impl AddArgs {
             body,
         })
     }
+}
+
+/// `carnet add KIND`: the record, and for a document its file, stored together or not at all.
+pub fn run(args: AddArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let attachment = args.attachment();
+    let new = args.into_new_record(profile.id)?;
+    let media_type = match &new.body {
+        RecordBody::Document(d) => d.media_type.clone(),
+        _ => String::new(),
+    };
+    let record = match &attachment {
+        Some(path) => vault.add_record_with_file(
+            new,
+            &files::file_name(path)?,
+            &media_type,
+            &mut files::open_input(path)?,
+        )?,
+        None => vault.add_record(new)?,
+    };
+    output::emit(ctx.json, &record, || {
+        println!(
+            "Added {} {} for {}",
+            record.kind(),
+            record.id.short(),
+            profile.display_name
+        )
+    })
 }

@@ -2,7 +2,7 @@
 //! SVG and the terminal. Error correction level M throughout. Reading QR codes back from an
 //! image uses `rqrr`.
 
-use super::ShareError;
+use super::QrError;
 use image::{GrayImage, ImageEncoder, Luma};
 use qrcode::{Color, EcLevel, QrCode, Version};
 
@@ -20,15 +20,15 @@ pub struct QrMatrix {
 impl QrMatrix {
     /// Encodes `text` at ECC M in the smallest version that holds it, refusing versions above
     /// `max_version`. Alphanumeric text is encoded in alphanumeric mode.
-    pub fn encode(text: &str, max_version: i16) -> Result<Self, ShareError> {
+    pub fn encode(text: &str, max_version: i16) -> Result<Self, QrError> {
         let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-            .map_err(|_| ShareError::DoesNotFit { max_version })?;
+            .map_err(|_| QrError::DoesNotFit { max_version })?;
         let version = match code.version() {
             Version::Normal(v) => v,
             Version::Micro(v) => v,
         };
         if version > max_version {
-            return Err(ShareError::DoesNotFit { max_version });
+            return Err(QrError::DoesNotFit { max_version });
         }
         let dark = code
             .to_colors()
@@ -123,17 +123,17 @@ pub fn version_for(text: &str) -> Option<i16> {
 }
 
 /// Decodes every QR code found in an image (PNG, or any format the `image` crate reads).
-pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, ShareError> {
+pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, QrError> {
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|_| ShareError::BadImage)?;
+        .map_err(|_| QrError::BadImage)?;
     // A hostile image may announce enormous dimensions: bound what decoding may allocate.
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(8192);
     limits.max_image_height = Some(8192);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| ShareError::BadImage)?;
+    let img = reader.decode().map_err(|_| QrError::BadImage)?;
     let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
     let texts: Vec<String> = prepared
         .detect_grids()
@@ -141,7 +141,7 @@ pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, ShareError> {
         .filter_map(|g| g.decode().ok().map(|(_, text)| text))
         .collect();
     if texts.is_empty() {
-        return Err(ShareError::NoCodeInImage);
+        return Err(QrError::NoCodeInImage);
     }
     Ok(texts)
 }

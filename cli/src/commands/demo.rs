@@ -2,9 +2,15 @@
 //! summary, then the whole QR exchange: the doctor's hello, the patient's share, the doctor
 //! reading the PNG, and the printable page.
 
-use crate::{CliError, exchange, output};
+use super::{demo_pki, doctor, share as share_cmd};
+use crate::exit::{CliError, Exit};
+use crate::{files, output};
 use carnet_core::crypto::Passphrase;
+use carnet_core::qr::{self, QrMatrix};
+use carnet_core::share::{self, Selection};
+use carnet_core::time::{Clock, SystemClock};
 use carnet_core::{Vault, VaultOptions};
+use chrono::TimeDelta;
 use std::path::PathBuf;
 
 /// The demo vault's passphrase, printed so the person can explore it with other commands.
@@ -23,7 +29,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             path.display()
         )));
     }
-    let today = chrono::Local::now().date_naive();
+    let today = SystemClock.today();
     let (vault, recovery) = Vault::create(
         &path,
         &Passphrase::new(DEMO_PASSPHRASE),
@@ -33,9 +39,9 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
 
     // The cardiologist hands Camille his letter and the prescription that changed her dose,
     // signed, by QR code; her phone verifies them against the demo's authorities.
-    let pki = crate::demo_pki::create(&dir.join("pki"), today)?;
-    let now = i64::try_from(exchange::now()).unwrap_or(i64::MAX);
-    let visit_at = now - 36 * 86_400;
+    let pki = demo_pki::create(&dir.join("pki"), today)?;
+    let now = SystemClock.now();
+    let visit_at = now - TimeDelta::days(36);
     let mut signed_items = 0;
     for body in carnet_core::demo::cardiology_visit(today) {
         let signed = carnet_core::trust::sign_record(&body, &pki.cardiologist, visit_at)?;
@@ -60,45 +66,50 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let share_png = dir.join("share.png");
     let receipt_png = dir.join("receipt.png");
     let html = dir.join("summary.html");
-    let session = exchange::new_doctor_session(&state, 15 * 60, Some(&pki.gp))?;
-    exchange::write_code_file(
+    let session = doctor::new_session(
+        &state,
+        carnet_core::share::hello::DEFAULT_HELLO_LIFETIME,
+        Some(&pki.gp),
+    )?;
+    files::write_code_text(
         &session.hello().to_text(),
-        carnet_core::share::MAX_SINGLE_VERSION,
+        qr::MAX_SINGLE_VERSION,
         &hello_png,
     )?;
-    let hello =
-        exchange::read_hello(Some(&hello_png), None)?.ok_or_else(|| CliError::other("no hello"))?;
-    let recipient = hello.recipient(&pki.store, exchange::now());
-    let prepared = carnet_core::share::share_profile_to(
+    let hello = share_cmd::read_hello(Some(&hello_png), None)?
+        .ok_or_else(|| CliError::other("no hello"))?;
+    let recipient = hello.recipient(&pki.store, SystemClock.now());
+    let prepared = share::share_profile(
         &vault,
         &family.adult.id,
-        &carnet_core::share::Selection::default(),
+        &Selection::default(),
         Some(&hello),
         Some(&recipient),
         today,
-        exchange::now(),
-        carnet_core::share::DEFAULT_SHARE_SECONDS,
+        SystemClock.now(),
+        share::DEFAULT_SHARE_LIFETIME,
     )?;
     let code = prepared
         .codes
         .first()
         .ok_or_else(|| CliError::other("empty share"))?;
-    exchange::write_code_file(code, carnet_core::share::MAX_SINGLE_VERSION, &share_png)?;
-    let received = exchange::receive_files(&state, std::slice::from_ref(&share_png))?;
-    let printed = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
-    std::fs::write(
+    files::write_code_text(code, qr::MAX_SINGLE_VERSION, &share_png)?;
+    let received = doctor::receive_files(&state, std::slice::from_ref(&share_png))?;
+    let printed = now
+        .with_timezone(&chrono::Local)
+        .format("%d/%m/%Y %H:%M")
+        .to_string();
+    files::write_output(
         &html,
-        carnet_core::share::printable::render(&received, today, &printed, Default::default()),
+        share::printable::render(&received, today, &printed, Default::default()).as_bytes(),
     )?;
-    let receipt_code = carnet_core::trust::receipt::receipt_code(&received, &pki.gp, now)?;
-    exchange::write_code_file(
-        &receipt_code,
-        carnet_core::share::MAX_SINGLE_VERSION,
-        &receipt_png,
-    )?;
-    let scanned_receipt =
-        carnet_core::share::render::read_image(&std::fs::read(&receipt_png)?)?.remove(0);
-    let kept = carnet_core::trust::receipt::keep_receipt(&vault, &scanned_receipt, &pki.store)?;
+    let receipt_code = share::receipt::receipt_code(&received, &pki.gp, now)?;
+    files::write_code_text(&receipt_code, qr::MAX_SINGLE_VERSION, &receipt_png)?;
+    let scanned_receipt = files::read_codes(std::slice::from_ref(&receipt_png))?
+        .into_iter()
+        .next()
+        .ok_or(qr::QrError::NoCodeInImage)?;
+    let kept = share::receipt::keep_receipt(&vault, &scanned_receipt, &pki.store)?;
 
     // Keeping it safe: a backup with the recovery key, restored into a second vault (a new
     // phone), compared with the first record by record.
@@ -119,10 +130,10 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         &Default::default(),
     )?;
     if !same_content(&vault, &restored)? {
-        return Err(CliError {
-            message: "the restored vault differs from the original".into(),
-            code: 6,
-        });
+        return Err(CliError::new(
+            Exit::Integrity,
+            "the restored vault differs from the original",
+        ));
     }
 
     if json {
@@ -223,10 +234,8 @@ fn same_content(a: &Vault, b: &Vault) -> Result<bool, CliError> {
 fn signed_code_round_trip(signed: &[u8]) -> Result<Vec<u8>, CliError> {
     let mut scanner = carnet_core::trust::transport::SignedRecordScanner::new();
     for code in carnet_core::trust::transport::qr_codes(signed)? {
-        let png =
-            carnet_core::share::QrMatrix::encode(&code, carnet_core::share::MAX_SINGLE_VERSION)?
-                .to_png(4);
-        for text in carnet_core::share::render::read_image(&png)? {
+        let png = QrMatrix::encode(&code, qr::MAX_SINGLE_VERSION)?.to_png(4);
+        for text in qr::render::read_image(&png)? {
             scanner.push_text(&text)?;
         }
     }

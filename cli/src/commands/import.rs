@@ -1,0 +1,84 @@
+//! `carnet import`: a practitioner's signed record, from QR images or scanned texts, into the
+//! patient's vault.
+
+use crate::exit::CliError;
+use crate::files;
+use crate::output;
+use crate::session::{Context, load_store, profile_arg, trust_dir};
+use carnet_core::model::Provenance;
+use carnet_core::qr::QrError;
+use carnet_core::time::{Clock, SystemClock};
+use carnet_core::trust::transport::SignedRecordScanner;
+use carnet_core::trust::{self, UnverifiedPolicy};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    scans: Vec<PathBuf>,
+    #[arg(long = "text")]
+    texts: Vec<String>,
+    #[arg(long)]
+    profile: Option<String>,
+    /// Store a record whose certificate does not verify, marked NOT verified.
+    #[arg(long)]
+    accept_unverified: bool,
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
+}
+
+pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let mut all = files::read_codes(&args.scans)?;
+    all.extend(args.texts.iter().cloned());
+    if all.is_empty() {
+        return Err(CliError::usage("give the signed record's images or --text"));
+    }
+    let mut scanner = SignedRecordScanner::new();
+    for text in &all {
+        match scanner.push_text(text) {
+            Ok(p) if p.complete => break,
+            Ok(_) | Err(QrError::FrameRejected(_) | QrError::OtherTransfer) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let bytes = scanner
+        .result()
+        .ok_or_else(|| CliError::not_found("the signed record is incomplete: scan more frames"))?;
+    let policy = if args.accept_unverified {
+        UnverifiedPolicy::StoreUnverified
+    } else {
+        UnverifiedPolicy::Reject
+    };
+    let record = trust::import_signed(
+        &vault,
+        &profile.id,
+        bytes,
+        &store,
+        SystemClock.now(),
+        policy,
+    )?;
+    output::emit(ctx.json, &record, || {
+        println!("Imported {}", record.body.title());
+        println!("  provenance: {}", record.provenance.label());
+        if let Provenance::Practitioner {
+            name,
+            rpps,
+            trust_anchor,
+            ..
+        } = &record.provenance
+        {
+            let rpps = rpps
+                .as_ref()
+                .map(|r| format!(", RPPS {r}"))
+                .unwrap_or_default();
+            let anchor = trust_anchor
+                .as_ref()
+                .map(|a| format!(", verified by {a}"))
+                .unwrap_or_default();
+            println!("  signed by {name}{rpps}{anchor}");
+        }
+    })
+}

@@ -1,0 +1,319 @@
+//! The patient's side at the terminal: `share` (a consultation pack as QR codes for a
+//! doctor), `emergency-card` (plain text any camera reads), `receipts` (keep and list the
+//! doctors' access receipts).
+
+use crate::exit::CliError;
+use crate::files;
+use crate::output;
+use crate::session::{Context, load_store, profile_arg, trust_dir};
+use carnet_core::qr::{self, QrMatrix};
+use carnet_core::share::{self, Hello, Recipient, Selection, ShareError, ShareMode, emergency};
+use carnet_core::time::{Clock, SystemClock};
+use chrono::NaiveDate;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    #[arg(long)]
+    profile: Option<String>,
+    /// The doctor's hello, as an image.
+    #[arg(long = "for", conflicts_with = "for_text")]
+    for_image: Option<PathBuf>,
+    /// The doctor's hello, as scanned text.
+    #[arg(long)]
+    for_text: Option<String>,
+    /// No hello: the key travels in the code, so ANYONE who scans it can read it.
+    #[arg(long, conflicts_with_all = ["for_image", "for_text"])]
+    open: bool,
+    /// How long the share stays valid: 30m, 2h, 1d.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    expires: std::time::Duration,
+    /// PNG or SVG file for a single code.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Directory for the frames of a large share (PNG files and frames.txt).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+    /// Draw the code in the terminal.
+    #[arg(long)]
+    terminal: bool,
+    /// Leave an item out (its key is shown by --preview). Repeatable.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Put in an item that is out by default (identity:ins, identity:emergency_contact).
+    #[arg(long)]
+    include: Vec<String>,
+    /// Mark items dated on or after this day as new.
+    #[arg(long)]
+    since: Option<NaiveDate>,
+    /// How many of the latest letters to include.
+    #[arg(long)]
+    letters: Option<usize>,
+    /// Include the letters' full text (usually makes an animated multi-frame share).
+    #[arg(long)]
+    letter_text: bool,
+    /// Where the trusted authorities are, to verify the doctor's hello.
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
+    /// Show what would be shared, and share nothing.
+    #[arg(long)]
+    preview: bool,
+}
+
+/// "30m", "2h", "90s", "1d" or plain minutes; between a second and a week.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30m, 2h or 1d"))?;
+    let seconds = match unit {
+        "s" => Some(n),
+        "" | "m" | "min" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => return Err(format!("{text:?} is not a duration such as 30m, 2h or 1d")),
+    };
+    match seconds {
+        Some(s) if (1..=7 * 86_400).contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        _ => Err("a share lasts between 1 second and 7 days".into()),
+    }
+}
+
+/// The doctor's hello from an image or a scanned text, checked at `now`.
+pub fn read_hello(file: Option<&Path>, text: Option<&str>) -> Result<Option<Hello>, CliError> {
+    let now = SystemClock.now();
+    let scanned = match (file, text) {
+        (Some(path), _) => {
+            let texts = qr::render::read_image(&files::read_input(path)?)?;
+            Some(texts.into_iter().next().ok_or(qr::QrError::NoCodeInImage)?)
+        }
+        (None, Some(text)) => Some(text.to_owned()),
+        (None, None) => None,
+    };
+    Ok(scanned.map(|t| Hello::parse(&t, now)).transpose()?)
+}
+
+pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let hello = read_hello(args.for_image.as_deref(), args.for_text.as_deref())?;
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let now = SystemClock.now();
+    let recipient = hello.as_ref().map(|h| h.recipient(&store, now));
+    let selection = Selection {
+        excluded: args.exclude.into_iter().collect(),
+        included: args.include.into_iter().collect(),
+        changes_since: args.since,
+        letters: args.letters,
+        lab_history: None,
+        letter_text: args.letter_text,
+    };
+    if hello.is_none() && !args.open {
+        return Err(CliError::usage(
+            "give the doctor's hello (--for HELLO.png or --for-text TEXT), or --open to make a code that anyone who scans it can read",
+        ));
+    }
+    let today = SystemClock.today();
+    if args.preview {
+        let summary = vault.summary(&profile.id, today)?;
+        let items = share::selection::candidates(&summary, &selection);
+        return output::emit(ctx.json, &items, || output::preview(&items));
+    }
+    let prepared = share::share_profile(
+        &vault,
+        &profile.id,
+        &selection,
+        hello.as_ref(),
+        recipient.as_ref(),
+        today,
+        now,
+        args.expires,
+    )?;
+    let mut written = Vec::new();
+    if let Some(out) = &args.out {
+        let first = prepared.codes.first().ok_or(ShareError::Incomplete)?;
+        if prepared.is_animated() {
+            return Err(CliError::usage(format!(
+                "this share needs {} frames; write them with --frames DIR",
+                prepared.codes.len()
+            )));
+        }
+        files::write_code_text(first, qr::MAX_SINGLE_VERSION, out)?;
+        written.push(out.clone());
+    }
+    if let Some(dir) = &args.frames {
+        std::fs::create_dir_all(dir)?;
+        for (i, code) in prepared.codes.iter().enumerate() {
+            let path = dir.join(format!("frame-{:03}.png", i + 1));
+            files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path)?;
+            written.push(path);
+        }
+        files::write_output(
+            &dir.join("frames.txt"),
+            (prepared.codes.join("\n") + "\n").as_bytes(),
+        )?;
+    }
+    output::emit(
+        ctx.json,
+        &serde_json::json!({
+            "mode": match &prepared.mode { ShareMode::Open => "open".to_owned(), ShareMode::ToHello { fingerprint } => format!("to-hello {fingerprint}") },
+            "expires_at": carnet_core::time::unix(prepared.expires_at),
+            "qr_version": prepared.version,
+            "codes": prepared.codes,
+            "items": prepared.items,
+            "files": written,
+            "warning": prepared.warning(),
+        }),
+        || {
+            if let Some(w) = prepared.warning() {
+                println!("WARNING: {w}");
+            }
+            match &recipient {
+                Some(r @ Recipient::Verified(_)) => println!("Recipient: {}", r.describe()),
+                Some(r @ Recipient::Unverified { .. }) => println!("WARNING: {}", r.describe()),
+                None => {}
+            }
+            match &prepared.mode {
+                ShareMode::ToHello { fingerprint } => println!(
+                    "Sealed for the doctor's device {fingerprint}; check it matches their screen."
+                ),
+                ShareMode::Open => println!("Open share."),
+            }
+            println!(
+                "{} items, valid until {} UTC.",
+                prepared.items.len(),
+                prepared.expires_at.format("%Y-%m-%d %H:%M")
+            );
+            match prepared.version {
+                Some(v) => println!(
+                    "One QR code, version {v} ({} bytes sealed).",
+                    prepared.sealed_len
+                ),
+                None => println!(
+                    "{} frames to show in turn ({} bytes sealed).",
+                    prepared.codes.len(),
+                    prepared.sealed_len
+                ),
+            }
+            if args.terminal {
+                show_in_terminal(&prepared.codes);
+            }
+            for path in &written {
+                println!("Wrote {}", path.display());
+            }
+            if written.is_empty() && !args.terminal {
+                for code in &prepared.codes {
+                    println!("{code}");
+                }
+            }
+        },
+    )
+}
+
+/// Draws the code in the terminal; frames are animated, three times round, five a second.
+fn show_in_terminal(codes: &[String]) {
+    let matrices: Vec<QrMatrix> = codes
+        .iter()
+        .filter_map(|c| QrMatrix::encode(c, qr::MAX_SINGLE_VERSION).ok())
+        .collect();
+    match matrices.as_slice() {
+        [one] => print!("{}", one.to_terminal()),
+        many => {
+            for _ in 0..3 {
+                for (i, m) in many.iter().enumerate() {
+                    // Clear the screen and go home, then draw the frame.
+                    println!(
+                        "\x1b[2J\x1b[H{}frame {}/{}",
+                        m.to_terminal(),
+                        i + 1,
+                        many.len()
+                    );
+                    use std::io::Write;
+                    let _ = std::io::stdout().flush();
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EmergencyCardArgs {
+    #[arg(long)]
+    profile: Option<String>,
+    /// PNG or SVG file to write.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn emergency_card(args: EmergencyCardArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let text = share::emergency_card(&vault, &profile.id, SystemClock.today())?;
+    let matrix = QrMatrix::encode(&text, emergency::CARD_MAX_VERSION)?;
+    if let Some(out) = &args.out {
+        files::write_code(&matrix, out)?;
+    }
+    output::emit(
+        ctx.json,
+        &serde_json::json!({ "text": text, "qr_version": matrix.version, "out": args.out }),
+        || {
+            println!("{text}");
+            println!();
+            println!(
+                "QR version {}{}",
+                matrix.version,
+                args.out
+                    .as_ref()
+                    .map(|o| format!(", written to {}", o.display()))
+                    .unwrap_or_default()
+            );
+        },
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptsArgs {
+    #[arg(long)]
+    add: Option<PathBuf>,
+    #[arg(long)]
+    text: Option<String>,
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
+}
+
+/// Keeps a doctor's receipt (from an image or text) and lists those kept.
+pub fn receipts(args: ReceiptsArgs, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let scanned = match (&args.add, &args.text) {
+        (Some(path), _) => qr::render::read_image(&files::read_input(path)?)?
+            .into_iter()
+            .next(),
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    if let Some(code) = scanned {
+        share::receipt::keep_receipt(&vault, &code, &store)?;
+    }
+    let all = share::receipt::receipts(&vault)?;
+    output::emit(ctx.json, &all, || {
+        if all.is_empty() {
+            println!("No receipts yet.");
+        }
+        for r in &all {
+            println!(
+                "{}  {}  read the share to {}: {}",
+                r.read_at.format("%Y-%m-%d %H:%M UTC"),
+                r.practitioner,
+                r.hello,
+                r.items.join(", ")
+            );
+        }
+    })
+}

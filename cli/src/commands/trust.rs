@@ -1,0 +1,152 @@
+//! The practitioner authorities this device trusts (`carnet trust add-anchor|list`), and a
+//! practitioner signing a record for the patient (`carnet practitioner issue`).
+
+use crate::commands::doctor::signer;
+use crate::exit::CliError;
+use crate::files;
+use crate::output;
+use crate::session::{load_store, trust_dir};
+use carnet_core::model::RecordKind;
+use carnet_core::qr;
+use carnet_core::time::{Clock, SystemClock};
+use carnet_core::trust::{self, TrustStore, transport};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a certification authority (PEM or DER), e.g. an IGC-Santé root.
+    AddAnchor {
+        file: PathBuf,
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
+    /// List the trusted authorities.
+    List {
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
+}
+
+pub fn run(command: TrustCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        TrustCommand::AddAnchor {
+            file,
+            trust_dir: dir,
+        } => add_anchor(&trust_dir(dir)?, &file, json),
+        TrustCommand::List { trust_dir: dir } => list(&trust_dir(dir)?, json),
+    }
+}
+
+fn add_anchor(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
+    let bytes = files::read_input(file)?;
+    let mut check = TrustStore::new();
+    let names = check
+        .add(&bytes)
+        .map_err(|e| CliError::from(e).context(file))?;
+    std::fs::create_dir_all(dir)?;
+    let known = load_store(dir)?;
+    let existing: Vec<&Vec<u8>> = known
+        .anchors()
+        .iter()
+        .map(|a| &a.der)
+        .chain(known.intermediates())
+        .collect();
+    let new: Vec<&Vec<u8>> = check
+        .anchors()
+        .iter()
+        .map(|a| &a.der)
+        .chain(check.intermediates())
+        .collect();
+    for der in new.into_iter().filter(|d| !existing.contains(d)) {
+        let n = std::fs::read_dir(dir)?.count();
+        std::fs::write(dir.join(format!("authority-{:03}.der", n + 1)), der)?;
+    }
+    output::emit(json, &names, || {
+        for n in &names {
+            println!("Trusted: {n}");
+        }
+    })
+}
+
+fn list(dir: &Path, json: bool) -> Result<(), CliError> {
+    let store = load_store(dir)?;
+    let names: Vec<&str> = store.anchors().iter().map(|a| a.name.as_str()).collect();
+    output::emit(json, &names, || {
+        if names.is_empty() {
+            println!("No trust anchors. Add one with `carnet trust add-anchor FILE`.");
+        }
+        for n in &names {
+            println!("{n}");
+        }
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PractitionerCommand {
+    /// Sign a record file (see examples/) and write its QR code.
+    Issue {
+        /// prescription, letter or lab
+        kind: RecordKind,
+        /// The practitioner's certificate, then intermediates (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The practitioner's PKCS#8 P-256 private key (PEM or DER).
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        file: PathBuf,
+        /// PNG to write (frames get -001, -002… when the record needs several codes).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// The practitioner signs a record file and writes its QR code(s).
+pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
+    let PractitionerCommand::Issue {
+        kind,
+        cert,
+        key,
+        file,
+        out,
+    } = command;
+    let signer = signer(&cert, &key)?;
+    let body = files::read_record_file(&file)?;
+    if body.kind() != kind {
+        return Err(CliError::invalid(format!(
+            "{} holds a {}, not a {}",
+            file.display(),
+            body.kind(),
+            kind
+        )));
+    }
+    let signed = trust::sign_record(&body, &signer, SystemClock.now())?;
+    let codes = transport::qr_codes(&signed)?;
+    let mut written = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let path = if codes.len() == 1 {
+            out.clone()
+        } else {
+            let stem = out
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "signed".into());
+            out.with_file_name(format!("{stem}-{:03}.png", i + 1))
+        };
+        files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path)?;
+        written.push(path);
+    }
+    output::emit(
+        json,
+        &serde_json::json!({ "codes": codes, "files": written }),
+        || {
+            for p in &written {
+                println!("Wrote {}", p.display());
+            }
+            println!(
+                "Show it to the patient: `carnet import` reads it into their vault, verified."
+            );
+        },
+    )
+}

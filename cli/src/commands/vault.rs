@@ -1,0 +1,56 @@
+//! The vault itself: `init`, `passwd`, `log`.
+
+use crate::exit::CliError;
+use crate::output;
+use crate::secrets;
+use crate::session::Context;
+use carnet_core::{Vault, VaultOptions};
+
+/// Creates a vault and shows its recovery key once.
+pub fn init(ctx: &Context) -> Result<(), CliError> {
+    let path = ctx.vault_path()?;
+    if path.exists() {
+        return Err(CliError::invalid(format!(
+            "a file already exists at {}; it was left untouched",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let passphrase = secrets::new(secrets::PASSPHRASE_ENV)?;
+    let (_vault, recovery) = Vault::create(&path, &passphrase, &VaultOptions::default())?;
+    let key = recovery.display_text();
+    output::emit(
+        ctx.json,
+        &serde_json::json!({ "vault": path, "recovery_key": key.as_str() }),
+        || {
+            println!("Created {}", path.display());
+            println!();
+            println!(
+                "Recovery key (write it on paper and keep it somewhere safe; it is shown only now):"
+            );
+            println!();
+            println!("    {}", key.as_str());
+            println!();
+            println!("With it you can open the vault if you forget the passphrase.");
+        },
+    )
+}
+
+/// Changes the passphrase, unlocking with the current one or the recovery key.
+pub fn passwd(recovery: bool, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(recovery)?;
+    let new = secrets::new(secrets::NEW_PASSPHRASE_ENV)?;
+    vault.change_passphrase(&new)?;
+    output::emit(ctx.json, &serde_json::json!({ "changed": true }), || {
+        println!("Passphrase changed.")
+    })
+}
+
+/// The vault's audit log.
+pub fn log(ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let log = vault.audit_log()?;
+    output::emit(ctx.json, &log, || output::audit_log(&log))
+}
