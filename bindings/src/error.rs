@@ -64,6 +64,10 @@ pub enum CarnetError {
     /// The vault's stored key-derivation parameters are below the minimum.
     #[error("{reason}")]
     WeakKeyDerivation { reason: String },
+    /// A vault's or a backup's key-derivation parameters ask for more memory or work than
+    /// Carnet accepts (a damaged or crafted header): refused before anything is allocated.
+    #[error("{reason}")]
+    KeyDerivationTooCostly { reason: String },
     #[error("{reason}")]
     PassphraseTooShort { reason: String },
     /// Stored data failed its integrity check (modified, moved or damaged): nothing of it was
@@ -188,6 +192,7 @@ impl From<VaultError> for CarnetError {
             VaultError::KeyStore(k) => k.into(),
             VaultError::NoKeySlot(_) => Self::NoKeySlot { reason },
             VaultError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            VaultError::ExcessiveKdf { .. } => Self::KeyDerivationTooCostly { reason },
             VaultError::PassphraseTooShort { .. } => Self::PassphraseTooShort { reason },
             VaultError::Integrity { .. } | VaultError::AttachmentDamaged(_) => {
                 Self::IntegrityFailure { reason }
@@ -209,6 +214,7 @@ impl From<CryptoError> for CarnetError {
         let reason = e.to_string();
         match e {
             CryptoError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            CryptoError::ExcessiveKdf { .. } => Self::KeyDerivationTooCostly { reason },
             CryptoError::RecoveryKeyMistyped => Self::RecoveryKeyMistyped { reason },
             CryptoError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             CryptoError::Authentication
@@ -362,6 +368,7 @@ impl From<BackupError> for CarnetError {
             BackupError::NotThisVaultsRecoveryKey => Self::WrongRecoveryKey { reason },
             BackupError::Truncated | BackupError::Damaged(_) => Self::BackupDamaged { reason },
             BackupError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
+            BackupError::ExcessiveKdf { .. } => Self::KeyDerivationTooCostly { reason },
             BackupError::AlreadyExists => Self::AlreadyExists { reason },
             BackupError::DiskFull => Self::DiskFull { reason },
             BackupError::Io(_) => Self::Storage { reason },

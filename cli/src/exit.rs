@@ -146,7 +146,8 @@ impl From<VaultError> for CliError {
             | VaultError::Corrupt(_)
             | VaultError::AttachmentDamaged(_)
             | VaultError::NotAVault
-            | VaultError::WeakKdf { .. } => Exit::Integrity,
+            | VaultError::WeakKdf { .. }
+            | VaultError::ExcessiveKdf { .. } => Exit::Integrity,
             VaultError::NewerVersion { .. } => Exit::Newer,
             VaultError::KeyStore(_)
             | VaultError::DiskFull
@@ -180,7 +181,7 @@ impl From<CryptoError> for CliError {
         let exit = match e {
             CryptoError::Authentication | CryptoError::RecoveryKeyMistyped => Exit::WrongKey,
             CryptoError::UnsupportedVersion(_) => Exit::Newer,
-            CryptoError::WeakKdf { .. } => Exit::Integrity,
+            CryptoError::WeakKdf { .. } | CryptoError::ExcessiveKdf { .. } => Exit::Integrity,
             CryptoError::Malformed(_)
             | CryptoError::Kdf(_)
             | CryptoError::InvalidPublicKey
@@ -327,9 +328,10 @@ impl From<BackupError> for CliError {
         let exit = match e {
             BackupError::Vault(v) => return v.into(),
             BackupError::WrongKey | BackupError::NotThisVaultsRecoveryKey => Exit::WrongKey,
-            BackupError::Truncated | BackupError::Damaged(_) | BackupError::NotABackup => {
-                Exit::Integrity
-            }
+            BackupError::Truncated
+            | BackupError::Damaged(_)
+            | BackupError::NotABackup
+            | BackupError::ExcessiveKdf { .. } => Exit::Integrity,
             BackupError::NewerVersion(_) => Exit::Newer,
             BackupError::AlreadyExists | BackupError::WeakKdf { .. } => Exit::Invalid,
             BackupError::DiskFull | BackupError::Io(_) => Exit::Other,

@@ -21,6 +21,10 @@ pub enum BackupError {
         "the backup's key derivation parameters are below the minimum (m={m_kib} KiB, t={t}, p={p})"
     )]
     WeakKdf { m_kib: u32, t: u32, p: u32 },
+    #[error(
+        "the backup's key derivation parameters are above what Carnet accepts (m={m_kib} KiB, t={t}, p={p}): a damaged or crafted header"
+    )]
+    ExcessiveKdf { m_kib: u32, t: u32, p: u32 },
     #[error("a file already exists at this location; it was left untouched")]
     AlreadyExists,
     #[error("the disk is full; nothing was written")]
@@ -46,6 +50,7 @@ impl From<CryptoError> for BackupError {
     fn from(e: CryptoError) -> Self {
         match e {
             CryptoError::WeakKdf { m_kib, t, p } => Self::WeakKdf { m_kib, t, p },
+            CryptoError::ExcessiveKdf { m_kib, t, p } => Self::ExcessiveKdf { m_kib, t, p },
             CryptoError::Authentication => Self::WrongKey,
             CryptoError::UnsupportedVersion(_)
             | CryptoError::Malformed(_)

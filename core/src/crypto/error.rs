@@ -12,6 +12,10 @@ pub enum CryptoError {
     Malformed(&'static str),
     #[error("key derivation parameters are below the minimum (m={m_kib} KiB, t={t}, p={p})")]
     WeakKdf { m_kib: u32, t: u32, p: u32 },
+    #[error(
+        "key derivation parameters are above what Carnet accepts (m={m_kib} KiB, t={t}, p={p})"
+    )]
+    ExcessiveKdf { m_kib: u32, t: u32, p: u32 },
     #[error("key derivation failed: {0}")]
     Kdf(&'static str),
     #[error("recovery key is mistyped: check each group of characters")]

@@ -3,8 +3,11 @@
 //! Parameters are stored with each passphrase slot and authenticated as associated data of the
 //! wrapped key, so they cannot be changed without detection. A slot whose parameters are
 //! below [`KdfParams::MINIMUM`] is refused before any derivation: a downgraded header cannot
-//! make an attacker's guesses cheaper. Cheaper parameters exist only behind the
-//! `test-support` feature, for test suites.
+//! make an attacker's guesses cheaper. Parameters above [`KdfParams::MAXIMUM`] are refused
+//! too, before anything is allocated: the header is read before the key can authenticate it,
+//! so a crafted vault or backup could otherwise ask for gigabytes of memory or hours of work
+//! and bring the device down. Cheaper parameters exist only behind the `test-support`
+//! feature, for test suites.
 
 use super::{CryptoError, Passphrase, SecretKey};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -33,6 +36,14 @@ impl KdfParams {
         p: 1,
     };
 
+    /// The ceiling for anything read from a file: 256 MiB (four times the floor's memory, what
+    /// a phone can still spare), 16 passes, 4 lanes. Nothing Carnet writes comes near it.
+    pub const MAXIMUM: KdfParams = KdfParams {
+        m_kib: 256 * 1024,
+        t: 16,
+        p: 4,
+    };
+
     /// Cheap parameters for tests only. Never compiled into the CLI or the bindings.
     #[cfg(any(test, feature = "test-support"))]
     pub const fn insecure_for_tests() -> Self {
@@ -45,6 +56,10 @@ impl KdfParams {
 
     fn at_least(&self, floor: &KdfParams) -> bool {
         self.m_kib >= floor.m_kib && self.t >= floor.t && self.p >= floor.p
+    }
+
+    fn at_most(&self, ceiling: &KdfParams) -> bool {
+        self.m_kib <= ceiling.m_kib && self.t <= ceiling.t && self.p <= ceiling.p
     }
 }
 
@@ -76,7 +91,15 @@ impl KdfPolicy {
         }
     }
 
+    /// Refuses parameters below the policy's minimum or above [`KdfParams::MAXIMUM`].
     pub fn check(&self, params: &KdfParams) -> Result<(), CryptoError> {
+        if !params.at_most(&KdfParams::MAXIMUM) {
+            return Err(CryptoError::ExcessiveKdf {
+                m_kib: params.m_kib,
+                t: params.t,
+                p: params.p,
+            });
+        }
         if params.at_least(&self.minimum) {
             Ok(())
         } else {
@@ -155,6 +178,38 @@ mod tests {
             ));
             let derived = derive_key(&Passphrase::new("long enough"), &[0u8; 16], &weak, &policy);
             assert!(matches!(derived, Err(CryptoError::WeakKdf { .. })));
+        }
+    }
+
+    #[test]
+    fn parameters_above_the_ceiling_are_refused_before_deriving() {
+        let policy = KdfPolicy::production();
+        assert!(policy.check(&KdfParams::MAXIMUM).is_ok());
+        for costly in [
+            KdfParams {
+                m_kib: 4 * 1024 * 1024,
+                t: 3,
+                p: 1,
+            },
+            KdfParams {
+                m_kib: 64 * 1024,
+                t: u32::MAX,
+                p: 1,
+            },
+            KdfParams {
+                m_kib: 64 * 1024,
+                t: 3,
+                p: 64,
+            },
+        ] {
+            // Refused at once: a 4 GiB derivation would take seconds and abort on a phone.
+            let derived = derive_key(
+                &Passphrase::new("long enough"),
+                &[0u8; 16],
+                &costly,
+                &policy,
+            );
+            assert!(matches!(derived, Err(CryptoError::ExcessiveKdf { .. })));
         }
     }
 

@@ -36,6 +36,10 @@ pub enum VaultError {
         "the vault's key derivation parameters are below the minimum (m={m_kib} KiB, t={t}, p={p}); refusing to use them"
     )]
     WeakKdf { m_kib: u32, t: u32, p: u32 },
+    #[error(
+        "the vault's key derivation parameters are above what Carnet accepts (m={m_kib} KiB, t={t}, p={p}): a damaged or crafted header; refusing to use them"
+    )]
+    ExcessiveKdf { m_kib: u32, t: u32, p: u32 },
     #[error("passphrase too short: at least {min} characters")]
     PassphraseTooShort { min: usize },
     #[error("integrity check failed for a {what}: the data was modified or moved")]
@@ -93,6 +97,7 @@ impl From<CryptoError> for VaultError {
     fn from(e: CryptoError) -> Self {
         match e {
             CryptoError::WeakKdf { m_kib, t, p } => VaultError::WeakKdf { m_kib, t, p },
+            CryptoError::ExcessiveKdf { m_kib, t, p } => VaultError::ExcessiveKdf { m_kib, t, p },
             CryptoError::RecoveryKeyMistyped => VaultError::RecoveryKeyMistyped,
             CryptoError::Authentication
             | CryptoError::UnsupportedVersion(_)
