@@ -138,6 +138,10 @@ pub enum CarnetError {
     /// No trust anchor of this device vouches for the practitioner's certificate.
     #[error("{reason}")]
     UnknownAuthority { reason: String },
+    /// The practitioner's certificate (or an authority above it) is listed in a revocation
+    /// list the trust store loaded: its key may have been lost or stolen.
+    #[error("{reason}")]
+    CertificateRevoked { reason: String },
     /// The certificate chain was refused for another reason (not a CA, key usage, path
     /// length, algorithm, unknown critical extension, malformed); or a file given as an
     /// authority is not one.
@@ -312,7 +316,13 @@ impl From<ChainError> for CarnetError {
             | ChainError::UnsupportedAlgorithm { .. }
             | ChainError::UnknownCriticalExtension { .. }
             | ChainError::TooDeep { .. }
-            | ChainError::BadAnchor => Self::CertificateRejected { reason },
+            | ChainError::BadAnchor
+            | ChainError::LeafIsCa
+            | ChainError::ExtendedKeyUsage
+            | ChainError::NotAPractitionerPolicy
+            | ChainError::NoRpps
+            | ChainError::BadCrl => Self::CertificateRejected { reason },
+            ChainError::Revoked { .. } => Self::CertificateRevoked { reason },
         }
     }
 }

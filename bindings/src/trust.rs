@@ -9,7 +9,9 @@ use carnet_core::model::{ProfileId, Record, RecordBody, RecordId};
 use carnet_core::qr::ReadProgress;
 use carnet_core::time::{Clock, SystemClock};
 use carnet_core::trust::transport;
-use carnet_core::trust::{self, SignedRecordError, UnverifiedPolicy, VerifiedPractitioner};
+use carnet_core::trust::{
+    self, PractitionerPolicy, SignedRecordError, UnverifiedPolicy, VerifiedPractitioner,
+};
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
 
@@ -53,6 +55,30 @@ impl TrustStore {
         let names = updated.add(&file)?;
         *guard = updated;
         Ok(names)
+    }
+
+    /// Loads a certificate revocation list (PEM or DER), downloaded from an authority and
+    /// signed by one of this store's: the certificates it lists are refused from now on
+    /// (`CertificateRevoked`). Returns the list's issue date, for the app to say how fresh it
+    /// is. One not signed by a known authority is `CertificateRejected`.
+    pub fn add_revocation_list(&self, file: Vec<u8>) -> Result<UtcTimestamp, CarnetError> {
+        let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        Ok(guard.add_crl(&file)?)
+    }
+
+    /// What this store takes for a practitioner's certificate (IGC-Santé's personal
+    /// certificates by default).
+    pub fn practitioner_policy(&self) -> PractitionerPolicy {
+        self.snapshot().policy().clone()
+    }
+
+    /// Replaces what this store takes for a practitioner's certificate, for authorities that
+    /// are not IGC-Santé's.
+    pub fn set_practitioner_policy(&self, policy: PractitionerPolicy) {
+        self.inner
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_policy(policy);
     }
 
     /// The trust anchors' names, in the order added.

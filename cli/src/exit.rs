@@ -274,7 +274,13 @@ impl From<ChainError> for CliError {
             | ChainError::UnsupportedAlgorithm { .. }
             | ChainError::UnknownCriticalExtension { .. }
             | ChainError::TooDeep { .. }
-            | ChainError::BadAnchor => Exit::Integrity,
+            | ChainError::BadAnchor
+            | ChainError::LeafIsCa
+            | ChainError::ExtendedKeyUsage
+            | ChainError::NotAPractitionerPolicy
+            | ChainError::NoRpps
+            | ChainError::Revoked { .. }
+            | ChainError::BadCrl => Exit::Integrity,
         };
         with(exit, e)
     }

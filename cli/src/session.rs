@@ -82,7 +82,10 @@ pub fn trust_dir(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
     }
 }
 
-/// The trust store made of the authorities in `dir` (empty when there is none).
+/// The trust store made of the files in `dir` (empty when there is none): the authorities
+/// (`.der`, `.pem`, `.crt`), then the revocation lists (`.crl`) they signed. A file that is
+/// neither, or does not read as what its name says, is reported and skipped: one stray file
+/// does not stop every command.
 pub fn load_store(dir: &Path) -> Result<TrustStore, CliError> {
     let mut store = TrustStore::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -94,11 +97,34 @@ pub fn load_store(dir: &Path) -> Result<TrustStore, CliError> {
         .filter(|p| p.is_file())
         .collect();
     paths.sort();
-    for path in paths {
-        let bytes = std::fs::read(&path)?;
-        store
-            .add(&bytes)
-            .map_err(|e| CliError::from(e).context(&path))?;
+    let extension = |p: &Path| {
+        p.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let skip = |path: &Path, why: &str| {
+        eprintln!("carnet: warning: skipped {}: {why}", path.display());
+    };
+    for path in paths
+        .iter()
+        .filter(|p| matches!(extension(p).as_str(), "der" | "pem" | "crt" | "cer"))
+    {
+        let bytes = std::fs::read(path)?;
+        if store.add(&bytes).is_err() {
+            skip(path, "not an authority's certificate");
+        }
+    }
+    for path in &paths {
+        match extension(path).as_str() {
+            "der" | "pem" | "crt" | "cer" => {}
+            "crl" => {
+                let bytes = std::fs::read(path)?;
+                if let Err(e) = store.add_crl(&bytes) {
+                    skip(path, &e.to_string());
+                }
+            }
+            _ => skip(path, "not a certificate or a revocation list"),
+        }
     }
     Ok(store)
 }

@@ -3,8 +3,8 @@
 //! rcgen. Each builder takes the parameters a test wants to break.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, date_time_ymd,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, date_time_ymd,
 };
 
 /// A certificate with its key, able to issue others when it is a CA.
@@ -96,9 +96,42 @@ pub fn practitioner_params() -> CertificateParams {
     p.distinguished_name = dn;
     p.is_ca = IsCa::ExplicitNoCa;
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    // As the ANS's TEST CPS certificates: e-mail protection, and an IGC-Santé policy.
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    p.custom_extensions = vec![certificate_policy(TEST_CPS_POLICY)];
     p.not_before = date_time_ymd(2024, 1, 1);
     p.not_after = date_time_ymd(2028, 1, 1);
     p
+}
+
+/// The policy of the ANS's TEST CPS certificates, 1.2.250.1.213.1.7.2.1.1.1.1.
+pub const TEST_CPS_POLICY: &[u64] = &[1, 2, 250, 1, 213, 1, 7, 2, 1, 1, 1, 1];
+
+/// A certificatePolicies extension (RFC 5280 4.2.1.4) naming one policy, not critical.
+pub fn certificate_policy(oid: &[u64]) -> CustomExtension {
+    let mut body = Vec::new();
+    for (i, &arc) in oid.iter().enumerate().skip(1) {
+        let value = if i == 1 { oid[0] * 40 + arc } else { arc };
+        let mut bytes = vec![(value & 0x7f) as u8];
+        let mut rest = value >> 7;
+        while rest > 0 {
+            bytes.push(((rest & 0x7f) as u8) | 0x80);
+            rest >>= 7;
+        }
+        bytes.reverse();
+        body.extend(bytes);
+    }
+    let der_len = |n: usize| -> Vec<u8> { vec![u8::try_from(n).expect("short")] };
+    let mut oid_tlv = vec![0x06];
+    oid_tlv.extend(der_len(body.len()));
+    oid_tlv.extend(body);
+    let mut info = vec![0x30];
+    info.extend(der_len(oid_tlv.len()));
+    info.extend(oid_tlv);
+    let mut policies = vec![0x30];
+    policies.extend(der_len(info.len()));
+    policies.extend(info);
+    CustomExtension::from_oid_content(&[2, 5, 29, 32], policies)
 }
 
 pub fn leaf_with(params: CertificateParams, issuer: &Authority) -> Leaf {

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use carnet_core::trust::{ChainError, MAX_CHAIN, TrustStore};
+use carnet_core::trust::{ChainError, MAX_CHAIN, PractitionerPolicy, TrustStore};
 use carnet_tests::pki::{self, at};
 
 const NOW: (i32, u8, u8) = (2026, 11, 18);
@@ -55,9 +55,214 @@ fn a_certificate_from_another_pki_falls_back_to_generic_fields() {
     let mut params = pki::practitioner_params();
     params.distinguished_name = pki::name("Dr Jane Smith");
     let leaf = pki::leaf_with(params, &inter);
-    let v = store(&root).verify(&[leaf.der, inter.der], now()).unwrap();
+    // IGC-Santé's policy wants an RPPS: a certificate without one is no practitioner's.
+    assert_eq!(
+        store(&root).verify(&[leaf.der.clone(), inter.der.clone()], now()),
+        Err(ChainError::NoRpps)
+    );
+    // A store configured for a PKI without RPPS reads the generic fields.
+    let mut s = store(&root);
+    s.set_policy(PractitionerPolicy {
+        require_rpps: false,
+        ..PractitionerPolicy::default()
+    });
+    let v = s.verify(&[leaf.der, inter.der], now()).unwrap();
     assert_eq!(v.identity.display_name, "Dr Jane Smith");
     assert_eq!(v.identity.rpps, None);
+}
+
+/// An extension, DER content given, critical or not.
+fn extension(oid: &[u64], content: Vec<u8>, critical: bool) -> rcgen::CustomExtension {
+    let mut ext = rcgen::CustomExtension::from_oid_content(oid, content);
+    ext.set_criticality(critical);
+    ext
+}
+
+#[test]
+fn critical_extensions_this_reader_does_not_enforce_are_refused() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    // nameConstraints permitting dNSName a.com; policyConstraints requireExplicitPolicy 0;
+    // inhibitAnyPolicy 0; policyMappings: each parses, none is enforced here, so none may be
+    // critical.
+    let name_constraints = vec![
+        0x30, 0x0B, 0xA0, 0x09, 0x30, 0x07, 0x82, 0x05, b'a', b'.', b'c', b'o', b'm',
+    ];
+    let policy_constraints = vec![0x30, 0x03, 0x80, 0x01, 0x00];
+    let inhibit_any_policy = vec![0x02, 0x01, 0x00];
+    let policy_mappings = vec![
+        0x30, 0x0A, 0x30, 0x08, 0x06, 0x02, 0x2A, 0x03, 0x06, 0x02, 0x2A, 0x04,
+    ];
+    for (oid, content) in [
+        (&[2u64, 5, 29, 30][..], name_constraints),
+        (&[2, 5, 29, 36][..], policy_constraints),
+        (&[2, 5, 29, 54][..], inhibit_any_policy),
+        (&[2, 5, 29, 33][..], policy_mappings),
+    ] {
+        let mut params = pki::practitioner_params();
+        params
+            .custom_extensions
+            .push(extension(oid, content.clone(), true));
+        let leaf = pki::leaf_with(params, &inter);
+        assert_eq!(
+            store(&root).verify(&[leaf.der, inter.der.clone()], now()),
+            Err(ChainError::UnknownCriticalExtension { position: 0 }),
+            "critical {oid:?}"
+        );
+        // The same extension, not critical, may be ignored.
+        let mut params = pki::practitioner_params();
+        params
+            .custom_extensions
+            .push(extension(oid, content, false));
+        let leaf = pki::leaf_with(params, &inter);
+        assert!(
+            store(&root)
+                .verify(&[leaf.der, inter.der.clone()], now())
+                .is_ok()
+        );
+    }
+    // A critical extended key usage is enforced on the practitioner's certificate, not on an
+    // authority's.
+    let mut ca = pki::ca_params("AC IGC-SANTE ELEMENTAIRE PERSONNES", Some(0));
+    ca.custom_extensions.push(extension(
+        &[2, 5, 29, 37],
+        vec![
+            0x30, 0x0A, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04,
+        ],
+        true,
+    ));
+    let constrained = pki::intermediate_with(ca, &root);
+    let leaf = pki::leaf(&constrained);
+    assert_eq!(
+        store(&root).verify(&[leaf.der, constrained.der], now()),
+        Err(ChainError::UnknownCriticalExtension { position: 1 })
+    );
+}
+
+#[test]
+fn a_ca_certificate_is_no_practitioner() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    let mut params = pki::practitioner_params();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let leaf = pki::leaf_with(params, &inter);
+    assert_eq!(
+        store(&root).verify(&[leaf.der, inter.der], now()),
+        Err(ChainError::LeafIsCa)
+    );
+}
+
+#[test]
+fn a_server_or_an_organisation_certificate_is_no_practitioner() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    // A web server's certificate under the same root: serverAuth only, no policy.
+    let mut server = pki::practitioner_params();
+    server.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    server.custom_extensions.clear();
+    let leaf = pki::leaf_with(server, &inter);
+    assert_eq!(
+        store(&root).verify(&[leaf.der, inter.der.clone()], now()),
+        Err(ChainError::ExtendedKeyUsage)
+    );
+    // No extended key usage and no practitioner policy at all.
+    let mut bare = pki::practitioner_params();
+    bare.extended_key_usages.clear();
+    bare.custom_extensions.clear();
+    let leaf = pki::leaf_with(bare, &inter);
+    assert_eq!(
+        store(&root).verify(&[leaf.der, inter.der.clone()], now()),
+        Err(ChainError::NotAPractitionerPolicy)
+    );
+    // An organisation's certificate: the right policy, a name that is not a person's RPPS.
+    let mut org = pki::practitioner_params();
+    org.distinguished_name = pki::name("CENTRE HOSPITALIER DE TEST");
+    let leaf = pki::leaf_with(org, &inter);
+    assert_eq!(
+        store(&root).verify(&[leaf.der, inter.der.clone()], now()),
+        Err(ChainError::NoRpps)
+    );
+    // A CPS signature certificate as the ANS issues them: nonRepudiation only, with the
+    // policy, is a practitioner's.
+    let mut cps = pki::practitioner_params();
+    cps.key_usages = vec![rcgen::KeyUsagePurpose::ContentCommitment];
+    let leaf = pki::leaf_with(cps, &inter);
+    assert!(store(&root).verify(&[leaf.der, inter.der], now()).is_ok());
+}
+
+#[test]
+fn issuers_are_matched_by_key_identifier_as_well_as_name() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    // Another authority with the same name, under the same root.
+    let twin = pki::intermediate(&root);
+    let mut params = pki::practitioner_params();
+    params.use_authority_key_identifier_extension = true;
+    let leaf = pki::leaf_with(params, &inter);
+    // The twin comes first: its name matches, its key identifier does not, so it is passed
+    // over and the real issuer found.
+    let v = store(&root).verify(&[leaf.der.clone(), twin.der.clone(), inter.der], now());
+    assert!(v.is_ok(), "{v:?}");
+    // With only the twin, no authority has the key that signed: unknown issuer, not a
+    // misleading bad signature from the wrong one.
+    assert_eq!(
+        store(&root).verify(&[leaf.der, twin.der], now()),
+        Err(ChainError::UnknownIssuer { position: 0 })
+    );
+}
+
+#[test]
+fn a_certificate_in_a_loaded_revocation_list_is_refused() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    let mut params = pki::practitioner_params();
+    params.serial_number = Some(rcgen::SerialNumber::from(vec![0x0C, 0x95]));
+    let revoked = pki::leaf_with(params, &inter);
+    let good = pki::leaf(&inter);
+    let mut s = store(&root);
+    s.add(inter.pem.as_bytes()).unwrap();
+    assert!(s.verify(std::slice::from_ref(&revoked.der), now()).is_ok());
+    let crl = rcgen::CertificateRevocationListParams {
+        this_update: rcgen::date_time_ymd(2026, 11, 1),
+        next_update: rcgen::date_time_ymd(2026, 12, 1),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![rcgen::RevokedCertParams {
+            serial_number: rcgen::SerialNumber::from(vec![0x0C, 0x95]),
+            revocation_time: rcgen::date_time_ymd(2026, 11, 1),
+            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        }],
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&inter.issuer)
+    .unwrap();
+    let issued = s.add_crl(crl.pem().unwrap().as_bytes()).unwrap();
+    assert_eq!(issued, at(2026, 11, 1));
+    assert_eq!(
+        s.verify(std::slice::from_ref(&revoked.der), now()),
+        Err(ChainError::Revoked { position: 0 })
+    );
+    // Before its revocation date too: a reported key could have signed anything.
+    assert_eq!(
+        s.verify(std::slice::from_ref(&revoked.der), at(2026, 1, 1)),
+        Err(ChainError::Revoked { position: 0 })
+    );
+    assert!(s.verify(std::slice::from_ref(&good.der), now()).is_ok());
+    // A CRL signed by no authority of the store is refused.
+    let stranger = pki::root();
+    let forged = rcgen::CertificateRevocationListParams {
+        this_update: rcgen::date_time_ymd(2026, 11, 1),
+        next_update: rcgen::date_time_ymd(2026, 12, 1),
+        crl_number: rcgen::SerialNumber::from(2u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![],
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&stranger.issuer)
+    .unwrap();
+    assert_eq!(s.add_crl(forged.der()), Err(ChainError::BadCrl));
+    assert_eq!(s.add_crl(b"not a crl"), Err(ChainError::BadCrl));
 }
 
 #[test]

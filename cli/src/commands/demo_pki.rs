@@ -7,8 +7,8 @@ use crate::exit::CliError;
 use carnet_core::trust::{SoftwareSigner, TrustStore};
 use chrono::{Datelike, NaiveDate};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,9 @@ fn practitioner(
     p.distinguished_name = dn;
     p.is_ca = IsCa::ExplicitNoCa;
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    // A person's certificate, as the store's practitioner policy wants.
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    p.use_authority_key_identifier_extension = true;
     p.not_before = day!(today - chrono::Days::new(365));
     p.not_after = day!(today + chrono::Days::new(3 * 365));
     p

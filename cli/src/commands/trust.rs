@@ -21,6 +21,13 @@ pub enum TrustCommand {
         #[arg(long, env = "CARNET_TRUST_DIR")]
         trust_dir: Option<PathBuf>,
     },
+    /// Load a certificate revocation list (PEM or DER) signed by a trusted authority: the
+    /// certificates it lists are refused from then on.
+    AddCrl {
+        file: PathBuf,
+        #[arg(long, env = "CARNET_TRUST_DIR")]
+        trust_dir: Option<PathBuf>,
+    },
     /// List the trusted authorities.
     List {
         #[arg(long, env = "CARNET_TRUST_DIR")]
@@ -34,6 +41,10 @@ pub fn run(command: TrustCommand, json: bool) -> Result<(), CliError> {
             file,
             trust_dir: dir,
         } => add_anchor(&trust_dir(dir)?, &file, json),
+        TrustCommand::AddCrl {
+            file,
+            trust_dir: dir,
+        } => add_crl(&trust_dir(dir)?, &file, json),
         TrustCommand::List { trust_dir: dir } => list(&trust_dir(dir)?, json),
     }
 }
@@ -59,14 +70,60 @@ fn add_anchor(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
         .chain(check.intermediates())
         .collect();
     for der in new.into_iter().filter(|d| !existing.contains(d)) {
-        let n = std::fs::read_dir(dir)?.count();
-        std::fs::write(dir.join(format!("authority-{:03}.der", n + 1)), der)?;
+        // Named by their fingerprint: adding one never replaces another.
+        write_once(
+            &dir.join(format!("authority-{}.der", fingerprint(der))),
+            der,
+        )?;
     }
     output::emit(json, &names, || {
         for n in &names {
             println!("Trusted: {n}");
         }
     })
+}
+
+/// The first 16 hex digits of a file's SHA-256: its name in the trust directory.
+fn fingerprint(bytes: &[u8]) -> String {
+    carnet_core::crypto::digest::sha256(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes `bytes` at `path` unless the same file is already there.
+fn write_once(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
+        return Ok(());
+    }
+    carnet_core::files::write_new(path, |f| {
+        use std::io::Write;
+        f.write_all(bytes)
+    })?;
+    Ok(())
+}
+
+fn add_crl(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
+    let bytes = files::read_input(file)?;
+    let mut store = load_store(dir)?;
+    let issued = store
+        .add_crl(&bytes)
+        .map_err(|e| CliError::from(e).context(file))?;
+    std::fs::create_dir_all(dir)?;
+    write_once(
+        &dir.join(format!("revocation-{}.crl", fingerprint(&bytes))),
+        &bytes,
+    )?;
+    output::emit(
+        json,
+        &serde_json::json!({ "issued": carnet_core::time::unix(issued) }),
+        || {
+            println!(
+                "Revocation list loaded (issued {}).",
+                issued.format("%Y-%m-%d")
+            )
+        },
+    )
 }
 
 fn list(dir: &Path, json: bool) -> Result<(), CliError> {

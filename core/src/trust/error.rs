@@ -22,8 +22,24 @@ pub enum ChainError {
     PathLength { position: usize },
     #[error("certificate {position} uses an algorithm or key size that is not allowed")]
     UnsupportedAlgorithm { position: usize },
-    #[error("certificate {position} has a critical extension this reader does not know")]
+    #[error("certificate {position} has a critical extension this reader does not enforce")]
     UnknownCriticalExtension { position: usize },
+    #[error("the practitioner's certificate is a certification authority's, not a person's")]
+    LeafIsCa,
+    #[error(
+        "the certificate is not meant for a person's signature (its extended key usages are for other uses)"
+    )]
+    ExtendedKeyUsage,
+    #[error(
+        "the certificate carries no policy or key usage that makes it a practitioner's (a server's or an organisation's?)"
+    )]
+    NotAPractitionerPolicy,
+    #[error("the certificate names no RPPS: it is not a practitioner's")]
+    NoRpps,
+    #[error("certificate {position} was revoked by its authority")]
+    Revoked { position: usize },
+    #[error("the revocation list is malformed or not signed by a trusted authority")]
+    BadCrl,
     #[error("the chain is longer than {max} certificates")]
     TooDeep { max: usize },
     #[error("the trust anchor is malformed")]

@@ -1,46 +1,41 @@
-//! Practitioner trust: X.509 trust anchors, strict chain validation, and who a practitioner
-//! is.
+//! Practitioner trust: X.509 trust anchors, strict chain validation, who a practitioner is,
+//! and the records they sign.
 //!
-//! `x509-parser` parses certificates and checks one signature with `ring`; it does not build
-//! or validate paths, so that is done here ([`TrustStore::verify`]), strictly, with one typed
-//! [`ChainError`] per refusal:
-//! - every signature along the path, each by its issuer's key;
-//! - validity of every certificate, anchor included, at the given instant;
-//! - basicConstraints CA on every issuer, and its pathLen against the authorities below it;
-//! - keyUsage keyCertSign on every issuer, digitalSignature on the practitioner's certificate;
-//! - no critical extension this reader does not know;
-//! - at most [`MAX_CHAIN`] certificates;
-//! - an algorithm allow-list: ECDSA P-256/P-384 with SHA-256/384, RSA of 2048 bits or more with
-//!   PKCS#1 v1.5 (SHA-256/384/512) or PSS, Ed25519. SHA-1 and anything else is refused.
+//! [`TrustStore`] is the one entry type: the authorities this device trusts (anchors and the
+//! intermediates it knows), the CRLs it loaded ([`revocation`]) and what it takes for a
+//! practitioner's certificate ([`PractitionerPolicy`]). [`TrustStore::verify`] validates a
+//! chain with the rules of [`chain`] (why the validator is Carnet's own is said there).
+//! [`signing`] is the signed record's format and [`import`] puts one in the patient's vault.
 //!
 //! Nothing is trusted by default: the app adds its anchors (for production, the IGC-Santé
 //! roots published by the Agence du Numérique en Santé; see the README).
 
+pub mod chain;
 pub(crate) mod envelope;
 mod error;
 pub mod identity;
 pub mod import;
+mod policy;
+mod revocation;
 pub mod signing;
 pub mod transport;
 
+pub use chain::MAX_CHAIN;
 pub use envelope::verify_by_leaf;
 pub use error::{ChainError, SignedRecordError};
 pub use identity::PractitionerIdentity;
 pub use import::{SignedImportError, UnverifiedPolicy, import_signed, reverify};
+pub use policy::PractitionerPolicy;
 pub use signing::{Signer, SoftwareSigner, VerifiedRecord, sign_record, verify_record};
 
-use chrono::{DateTime, Utc};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::oid_registry::{
-    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_PKCS1_RSAENCRYPTION,
-    OID_PKCS1_RSASSAPSS, OID_PKCS1_SHA256WITHRSA, OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA,
-    OID_SIG_ECDSA_WITH_SHA256, OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ED25519,
+use chain::{
+    algorithm_allowed, authority_key_id, check_critical_extensions, check_issuer, check_validity,
+    may_issue, parse,
 };
-use x509_parser::prelude::{ASN1Time, FromDer, ParsedExtension};
-use x509_parser::public_key::PublicKey;
-
-/// The longest chain accepted, practitioner certificate and anchor included.
-pub const MAX_CHAIN: usize = 6;
+use chrono::{DateTime, Utc};
+use revocation::RevocationList;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::ASN1Time;
 
 /// A trusted root, as configured by the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,12 +45,15 @@ pub struct TrustAnchor {
     pub name: String,
 }
 
-/// The anchors this device trusts, and the intermediate authorities it knows (so a
-/// practitioner's code need carry only their own certificate). Empty until the app adds some.
+/// The anchors this device trusts, the intermediate authorities it knows (so a practitioner's
+/// code need carry only their own certificate), the CRLs it loaded and its practitioner
+/// policy. Empty until the app adds some.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor>,
     intermediates: Vec<Vec<u8>>,
+    crls: Vec<RevocationList>,
+    policy: PractitionerPolicy,
 }
 
 /// A chain that verified: who the practitioner is, which anchor vouched for them, and the
@@ -91,16 +89,6 @@ pub fn claimed_identity(chain: &[Vec<u8>]) -> String {
         .unwrap_or_default()
 }
 
-fn parse(der: &[u8], position: usize) -> Result<X509Certificate<'_>, ChainError> {
-    match X509Certificate::from_der(der) {
-        Ok(([], cert)) => {
-            check_encoding(&cert, position)?;
-            Ok(cert)
-        }
-        _ => Err(ChainError::Malformed { position }),
-    }
-}
-
 fn name_of(cert: &X509Certificate<'_>) -> String {
     cert.subject()
         .iter_common_name()
@@ -134,103 +122,29 @@ pub fn certificates_from_file(bytes: &[u8]) -> Result<Vec<Vec<u8>>, ChainError> 
     Ok(ders)
 }
 
-/// Whether the signature algorithm, with the issuer's key, is on the allow-list.
-fn algorithm_allowed(
-    cert: &X509Certificate<'_>,
-    issuer_key: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
-) -> bool {
-    let sig = &cert.signature_algorithm.algorithm;
-    let key_alg = &issuer_key.algorithm.algorithm;
-    let curve = issuer_key
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok());
-    let ec_ok = *key_alg == OID_KEY_TYPE_EC_PUBLIC_KEY
-        && matches!(&curve, Some(c) if *c == OID_EC_P256 || *c == OID_NIST_EC_P384);
-    let rsa_ok = *key_alg == OID_PKCS1_RSAENCRYPTION
-        && matches!(issuer_key.parsed(), Ok(PublicKey::RSA(rsa)) if rsa.key_size() >= 2048);
-    if *sig == OID_SIG_ECDSA_WITH_SHA256 || *sig == OID_SIG_ECDSA_WITH_SHA384 {
-        ec_ok
-    } else if *sig == OID_PKCS1_SHA256WITHRSA
-        || *sig == OID_PKCS1_SHA384WITHRSA
-        || *sig == OID_PKCS1_SHA512WITHRSA
-        || *sig == OID_PKCS1_RSASSAPSS
-    {
-        rsa_ok
-    } else if *sig == OID_SIG_ED25519 {
-        *key_alg == OID_SIG_ED25519
-    } else {
-        false
-    }
-}
-
-fn check_validity(
-    cert: &X509Certificate<'_>,
-    at: ASN1Time,
+/// The issuer of `child` among `candidates`: named as `child`'s issuer (and, when both say,
+/// with its key identifier), with an allowed algorithm and a signature that verifies.
+fn find_issuer<'c>(
+    child: &X509Certificate<'_>,
     position: usize,
-) -> Result<(), ChainError> {
-    let v = cert.validity();
-    if at < v.not_before {
-        return Err(ChainError::NotYetValid { position });
-    }
-    if at > v.not_after {
-        return Err(ChainError::Expired { position });
-    }
-    Ok(())
-}
-
-/// RFC 5280: the outer signature algorithm must be the one inside the signed part, and a
-/// signature leaves no unused bits.
-fn check_encoding(cert: &X509Certificate<'_>, position: usize) -> Result<(), ChainError> {
-    let inner = &cert.tbs_certificate.signature;
-    let outer = &cert.signature_algorithm;
-    let same = inner.algorithm == outer.algorithm
-        && inner.parameters.as_ref().map(|p| p.data) == outer.parameters.as_ref().map(|p| p.data);
-    if !same || cert.signature_value.unused_bits != 0 {
-        return Err(ChainError::Malformed { position });
-    }
-    Ok(())
-}
-
-fn check_extensions(cert: &X509Certificate<'_>, position: usize) -> Result<(), ChainError> {
-    for ext in cert.extensions() {
-        if ext.critical
-            && matches!(
-                ext.parsed_extension(),
-                ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::ParseError { .. }
-            )
-        {
-            return Err(ChainError::UnknownCriticalExtension { position });
+    candidates: impl Iterator<Item = (usize, &'c X509Certificate<'c>)>,
+) -> Result<Option<usize>, ChainError> {
+    let aki = authority_key_id(child);
+    let mut refusal = None;
+    for (index, candidate) in candidates {
+        if !may_issue(candidate, child.issuer(), aki) {
+            continue;
         }
-    }
-    Ok(())
-}
-
-/// An issuer must be a CA allowed to sign certificates, with room for the authorities below.
-fn check_issuer(
-    cert: &X509Certificate<'_>,
-    position: usize,
-    authorities_below: u32,
-) -> Result<(), ChainError> {
-    let constraints = cert
-        .basic_constraints()
-        .map_err(|_| ChainError::Malformed { position })?;
-    let Some(bc) = constraints.filter(|bc| bc.value.ca) else {
-        return Err(ChainError::NotACa { position });
-    };
-    if let Some(max) = bc.value.path_len_constraint {
-        if authorities_below > max {
-            return Err(ChainError::PathLength { position });
+        if !algorithm_allowed(&child.signature_algorithm, candidate.public_key()) {
+            refusal.get_or_insert(ChainError::UnsupportedAlgorithm { position });
+            continue;
         }
+        if child.verify_signature(Some(candidate.public_key())).is_ok() {
+            return Ok(Some(index));
+        }
+        refusal = Some(ChainError::BadSignature { position });
     }
-    match cert
-        .key_usage()
-        .map_err(|_| ChainError::Malformed { position })?
-    {
-        Some(ku) if ku.value.key_cert_sign() => Ok(()),
-        _ => Err(ChainError::KeyUsage { position }),
-    }
+    refusal.map_or(Ok(None), Err)
 }
 
 impl TrustStore {
@@ -263,6 +177,34 @@ impl TrustStore {
         Ok(added)
     }
 
+    /// Loads a CRL (PEM or DER) signed by one of this store's authorities: certificates it
+    /// lists are refused from now on. Returns the CRL's issue date.
+    pub fn add_crl(&mut self, file: &[u8]) -> Result<DateTime<Utc>, ChainError> {
+        let authorities = self
+            .anchors
+            .iter()
+            .map(|a| &a.der)
+            .chain(&self.intermediates)
+            .map(|der| parse(der, 0))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| ChainError::BadAnchor)?;
+        let crl = revocation::read(file, &authorities)?;
+        let issued = crate::time::from_unix(crl.this_update).ok_or(ChainError::BadCrl)?;
+        if !self.crls.contains(&crl) {
+            self.crls.push(crl);
+        }
+        Ok(issued)
+    }
+
+    /// What this store takes for a practitioner's certificate.
+    pub fn policy(&self) -> &PractitionerPolicy {
+        &self.policy
+    }
+
+    pub fn set_policy(&mut self, policy: PractitionerPolicy) {
+        self.policy = policy;
+    }
+
     /// The known intermediate authorities (DER).
     pub fn intermediates(&self) -> &[Vec<u8>] {
         &self.intermediates
@@ -272,8 +214,15 @@ impl TrustStore {
         &self.anchors
     }
 
-    /// Verifies `chain` (the practitioner's certificate first, then intermediates in any order)
-    /// up to one of the anchors, at `at`, for a certificate that signs.
+    fn revoked(&self, cert: &X509Certificate<'_>, position: usize) -> Result<(), ChainError> {
+        if self.crls.iter().any(|crl| crl.revokes(cert)) {
+            return Err(ChainError::Revoked { position });
+        }
+        Ok(())
+    }
+
+    /// Verifies `chain` (the practitioner's certificate first, then intermediates in any
+    /// order) up to one of the anchors, at `at`, for a practitioner's certificate that signs.
     pub fn verify(
         &self,
         chain: &[Vec<u8>],
@@ -299,66 +248,44 @@ impl TrustStore {
         let anchors = self
             .anchors
             .iter()
-            .map(|a| {
-                parse(&a.der, 0)
-                    .map(|c| (c, a))
-                    .map_err(|_| ChainError::BadAnchor)
-            })
+            .map(|a| parse(&a.der, 0).map_err(|_| ChainError::BadAnchor))
             .collect::<Result<Vec<_>, _>>()?;
 
         let leaf = &certs[0];
         check_validity(leaf, at, 0)?;
-        check_extensions(leaf, 0)?;
-        match leaf
-            .key_usage()
-            .map_err(|_| ChainError::Malformed { position: 0 })?
-        {
-            Some(ku) if ku.value.digital_signature() => {}
-            _ => return Err(ChainError::KeyUsage { position: 0 }),
-        }
+        check_critical_extensions(leaf, 0, true)?;
+        let identity = identity::read(leaf.subject());
+        self.policy.check(leaf, &identity)?;
+        self.revoked(leaf, 0)?;
 
-        // Walk up from the leaf: each step finds the issuer among the anchors first, then the
-        // intermediates given, and checks it.
+        // Walk up from the leaf: each step looks for the issuer among the anchors first, then
+        // the intermediates not used yet, and checks it.
         let mut current = 0usize;
         let mut used = vec![false; certs.len()];
         used[0] = true;
         for depth in 1..MAX_CHAIN {
             let child = &certs[current];
             let authorities_below = u32::try_from(depth - 1).unwrap_or(u32::MAX);
-            if let Some((anchor_cert, anchor)) = anchors
-                .iter()
-                .find(|(a, _)| a.subject().as_raw() == child.issuer().as_raw())
-            {
-                if !algorithm_allowed(child, anchor_cert.public_key()) {
-                    return Err(ChainError::UnsupportedAlgorithm { position: current });
-                }
-                child
-                    .verify_signature(Some(anchor_cert.public_key()))
-                    .map_err(|_| ChainError::BadSignature { position: current })?;
+            if let Some(found) = find_issuer(child, current, anchors.iter().enumerate())? {
+                let anchor_cert = &anchors[found];
                 check_validity(anchor_cert, at, depth)?;
-                check_extensions(anchor_cert, depth)?;
+                check_critical_extensions(anchor_cert, depth, false)?;
                 check_issuer(anchor_cert, depth, authorities_below)?;
                 return Ok(VerifiedPractitioner {
-                    identity: identity::read(leaf.subject()),
-                    anchor: anchor.name.clone(),
+                    identity,
+                    anchor: self.anchors[found].name.clone(),
                     public_key: leaf.public_key().raw.to_vec(),
                 });
             }
-            let Some(next) = (0..certs.len())
-                .find(|&i| !used[i] && certs[i].subject().as_raw() == child.issuer().as_raw())
-            else {
+            let unused = certs.iter().enumerate().filter(|(i, _)| !used[*i]);
+            let Some(next) = find_issuer(child, current, unused)? else {
                 return Err(ChainError::UnknownIssuer { position: current });
             };
             let issuer = &certs[next];
-            if !algorithm_allowed(child, issuer.public_key()) {
-                return Err(ChainError::UnsupportedAlgorithm { position: current });
-            }
-            child
-                .verify_signature(Some(issuer.public_key()))
-                .map_err(|_| ChainError::BadSignature { position: current })?;
             check_validity(issuer, at, next)?;
-            check_extensions(issuer, next)?;
+            check_critical_extensions(issuer, next, false)?;
             check_issuer(issuer, next, authorities_below)?;
+            self.revoked(issuer, next)?;
             used[next] = true;
             current = next;
         }
