@@ -147,6 +147,16 @@ pub enum CarnetError {
     /// authority is not one.
     #[error("{reason}")]
     CertificateRejected { reason: String },
+    /// A signed record names another patient than the profile it is imported into.
+    #[error("{reason}")]
+    WrongPatient { reason: String },
+    /// A signed record names another practitioner (RPPS or name) than the one who signed it.
+    #[error("{reason}")]
+    WrongPractitioner { reason: String },
+    /// A signed record is older than Carnet accepts for an import: the practitioner signs a
+    /// fresh one.
+    #[error("{reason}")]
+    SignedTooLongAgo { reason: String },
     /// The practitioner's `Signer` failed, or returned a signature that does not verify with
     /// its certificate's key.
     #[error("{reason}")]
@@ -203,6 +213,7 @@ impl From<VaultError> for CarnetError {
             }
             VaultError::ProfileNotFound => Self::ProfileNotFound { reason },
             VaultError::RecordNotFound => Self::RecordNotFound { reason },
+            VaultError::DuplicateRecord => Self::AlreadyExists { reason },
             VaultError::AttachmentNotFound => Self::AttachmentNotFound { reason },
             VaultError::Invalid(_) => Self::InvalidInput { reason },
             VaultError::DiskFull => Self::DiskFull { reason },
@@ -350,6 +361,18 @@ impl From<SignedImportError> for CarnetError {
             // authority…) tells the app what to show.
             SignedImportError::Signed(s) | SignedImportError::Unverified(s) => s.into(),
             SignedImportError::Vault(v) => v.into(),
+            SignedImportError::OtherPatient => Self::WrongPatient {
+                reason: e.to_string(),
+            },
+            SignedImportError::OtherPractitioner => Self::WrongPractitioner {
+                reason: e.to_string(),
+            },
+            SignedImportError::AlreadyImported => Self::AlreadyExists {
+                reason: e.to_string(),
+            },
+            SignedImportError::TooOld { .. } => Self::SignedTooLongAgo {
+                reason: e.to_string(),
+            },
         }
     }
 }

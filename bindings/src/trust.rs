@@ -10,7 +10,7 @@ use carnet_core::qr::ReadProgress;
 use carnet_core::time::{Clock, SystemClock};
 use carnet_core::trust::transport;
 use carnet_core::trust::{
-    self, PractitionerPolicy, SignedRecordError, UnverifiedPolicy, VerifiedPractitioner,
+    self, Patient, PractitionerPolicy, SignedRecordError, UnverifiedPolicy, VerifiedPractitioner,
 };
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
@@ -209,16 +209,19 @@ pub(crate) fn core_signer(signer: Arc<dyn Signer>) -> Result<impl trust::Signer,
 
 // ---- signed records: the practitioner's side ----------------------------------------------
 
-/// The practitioner signs a prescription, letter or lab report for the patient: the QR texts
-/// to show (one code, or frames to animate in a loop; `qr_code`/`qr_png`/`qr_svg` draw them).
+/// The practitioner signs a prescription, letter or lab report for `patient` (their name and
+/// birth date as the share showed them, and the INS when known): the QR texts to show (one
+/// code, or frames to animate in a loop; `qr_code`/`qr_png`/`qr_svg` draw them). The record is
+/// bound to that patient: another patient's vault refuses it.
 #[uniffi::export]
 pub fn issue_signed_record(
     body: RecordBody,
+    patient: Patient,
     signer: Arc<dyn Signer>,
 ) -> Result<Vec<String>, CarnetError> {
     body.validate()?;
     let signer = core_signer(signer)?;
-    let signed = trust::sign_record(&body, &signer, SystemClock.now())?;
+    let signed = trust::sign_record(&body, &patient, &signer, SystemClock.now())?;
     Ok(transport::qr_codes(&signed)?)
 }
 
@@ -290,6 +293,9 @@ pub struct SignedRecordCheck {
     pub practitioner: Option<VerifiedPractitioner>,
     /// When it was signed.
     pub signed_at: UtcTimestamp,
+    /// Whether the record names its patient (format 2): only such a record is stored as
+    /// verified for a profile, and only into the profile of that patient.
+    pub bound_to_patient: bool,
     /// Why it is not verified (expired certificate, unknown authority…); none when verified.
     pub problem: Option<String>,
 }
@@ -310,7 +316,8 @@ pub fn check_signed_record(
                 body: v.body,
                 verified: true,
                 practitioner: Some(v.practitioner),
-                signed_at: v.signed_at,
+                signed_at: v.facts.signed_at,
+                bound_to_patient: v.facts.patient.is_some(),
                 problem: None,
             },
             Err(u) => SignedRecordCheck {
@@ -318,7 +325,8 @@ pub fn check_signed_record(
                 body: u.body,
                 verified: false,
                 practitioner: None,
-                signed_at: u.signed_at,
+                signed_at: u.facts.signed_at,
+                bound_to_patient: u.facts.patient.is_some(),
                 problem: Some(u.reason.to_string()),
             },
         },

@@ -141,7 +141,8 @@ impl From<VaultError> for CliError {
             | VaultError::NoKeySlot(_) => Exit::NotFound,
             VaultError::Invalid(_)
             | VaultError::PassphraseTooShort { .. }
-            | VaultError::AlreadyExists => Exit::Invalid,
+            | VaultError::AlreadyExists
+            | VaultError::DuplicateRecord => Exit::Invalid,
             VaultError::Integrity { .. }
             | VaultError::Corrupt(_)
             | VaultError::AttachmentDamaged(_)
@@ -312,6 +313,12 @@ impl From<SignedImportError> for CliError {
                     "{reason}; not imported (use --accept-unverified to store it marked NOT verified)"
                 ),
             ),
+            SignedImportError::OtherPatient | SignedImportError::OtherPractitioner => {
+                with(Exit::Integrity, e)
+            }
+            SignedImportError::AlreadyImported | SignedImportError::TooOld { .. } => {
+                with(Exit::Invalid, e)
+            }
         }
     }
 }

@@ -42,36 +42,58 @@ fn signed_prescription_from_cardiologist_to_patient() {
     std::fs::write(dir.join("root.pem"), root.pem.clone() + &inter.pem).unwrap();
     std::fs::write(dir.join("cert.pem"), leaf.pem.clone() + &inter.pem).unwrap();
     std::fs::write(dir.join("key.pem"), &leaf.key_pem).unwrap();
-    let record = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/prescription.json");
+    // The cardiologist prescribes in his own name.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/prescription.json");
+    let mut own: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+    own["prescriber"] = serde_json::json!({
+        "name": "Dr Karim Benali", "specialty": "cardiologie", "rpps": "10101234564"
+    });
+    let record = dir.join("prescription.json");
+    std::fs::write(&record, own.to_string()).unwrap();
+    let issue = |file: &Path, out: &str| {
+        ok(
+            dir,
+            &[
+                "practitioner",
+                "issue",
+                "prescription",
+                "--cert",
+                dir.join("cert.pem").to_str().unwrap(),
+                "--key",
+                dir.join("key.pem").to_str().unwrap(),
+                "--file",
+                file.to_str().unwrap(),
+                "--patient",
+                "MARTIN Camille",
+                "--patient-birth-date",
+                "1966-03-14",
+                "--out",
+                dir.join(out).to_str().unwrap(),
+            ],
+        )
+    };
 
     // The cardiologist's side.
-    ok(
-        dir,
-        &[
-            "practitioner",
-            "issue",
-            "prescription",
-            "--cert",
-            dir.join("cert.pem").to_str().unwrap(),
-            "--key",
-            dir.join("key.pem").to_str().unwrap(),
-            "--file",
-            record.to_str().unwrap(),
-            "--out",
-            dir.join("signed.png").to_str().unwrap(),
-        ],
-    );
-    let pngs: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("signed")
-        })
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    issue(&record, "signed.png");
+    // The GP's prescription (examples/prescription.json, by Dr Anne Leroy) signed with the
+    // cardiologist's certificate: it will be refused.
+    issue(&example, "forged.png");
+    // One code, or frames named -001, -002…
+    let codes_of = |stem: &str| -> Vec<String> {
+        let mut found: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name == format!("{stem}.png") || name.starts_with(&format!("{stem}-"))
+            })
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    let pngs = codes_of("signed");
     assert!(!pngs.is_empty());
 
     // The patient's side, before trusting the authority: refused, then accepted as unverified.
@@ -124,6 +146,23 @@ fn signed_prescription_from_cardiologist_to_patient() {
 
     let summary = ok(dir, &["summary", "--as-of", "2026-11-28"]);
     assert!(summary.contains("[signed, verified]"), "{summary}");
+    // The same record again adds nothing; the forged one is refused.
+    let again = carnet(dir, &import);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already in the vault"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let mut forged_import = vec!["import".to_owned()];
+    forged_import.extend(codes_of("forged"));
+    let forged_args: Vec<&str> = forged_import.iter().map(String::as_str).collect();
+    let forged = carnet(dir, &forged_args);
+    assert_eq!(forged.status.code(), Some(6));
+    assert!(
+        String::from_utf8_lossy(&forged.stderr).contains("not the one who signed it"),
+        "{}",
+        String::from_utf8_lossy(&forged.stderr)
+    );
 
     // The GP's device shows a signed hello; the patient sees who they share with, and the
     // audit log keeps it.

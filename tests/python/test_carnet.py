@@ -362,6 +362,11 @@ def trust_store():
     return store
 
 
+def camille():
+    # As the cardiologist's device knows her: the record is bound to her.
+    return carnet.Patient(name="MARTIN Camille", birth_date="1966-03-14")
+
+
 def new_dose():
     return carnet.RecordBody.PRESCRIPTION(
         carnet.Prescription(
@@ -413,7 +418,7 @@ def test_verified_recipient_signed_record_and_receipt(tmp):
     assert vault.receipts() == [receipt]
 
     # The cardiologist's signed prescription, handed back by QR code, stored as verified.
-    signed = scan_signed(carnet.issue_signed_record(new_dose(), doctor_key))
+    signed = scan_signed(carnet.issue_signed_record(new_dose(), camille(), doctor_key))
     assert doctor_key.signatures == 3  # hello, receipt, record
     check = carnet.check_signed_record(signed, trust)
     assert check.verified and check.body == new_dose()
@@ -426,11 +431,11 @@ def test_verified_recipient_signed_record_and_receipt(tmp):
     at = modified.find(b"Bisoprolol")
     modified[at] = ord("C")
     expect(E.SignatureInvalid, lambda: vault.import_signed_record(me.id, bytes(modified), trust, True))
-    stranger = scan_signed(carnet.issue_signed_record(new_dose(), CountingSigner("stranger.pem", "stranger.key.der")))
+    stranger = scan_signed(carnet.issue_signed_record(new_dose(), camille(), CountingSigner("stranger.pem", "stranger.key.der")))
     expect(E.UnknownAuthority, lambda: vault.import_signed_record(me.id, stranger, trust))
     assert not vault.import_signed_record(me.id, stranger, trust, True).provenance.verified
     expired = carnet.software_signer(pki("expired.key.der"), pki("expired.pem"))
-    late = scan_signed(carnet.issue_signed_record(new_dose(), expired))
+    late = scan_signed(carnet.issue_signed_record(new_dose(), camille(), expired))
     expect(E.CertificateExpired, lambda: vault.import_signed_record(me.id, late, trust))
     expect(E.CertificateRejected, lambda: carnet.TrustStore().add_certificates(pki("practitioner.pem")))
     expect(E.SignerFailed, lambda: carnet.software_signer(b"not a key", pki("practitioner.pem")))

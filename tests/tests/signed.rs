@@ -5,7 +5,7 @@
 
 use carnet_core::model::*;
 use carnet_core::trust::{
-    self, ChainError, SignedImportError, SignedRecordError, SoftwareSigner, TrustStore,
+    self, ChainError, Patient, SignedImportError, SignedRecordError, SoftwareSigner, TrustStore,
     UnverifiedPolicy, sign_record,
 };
 use carnet_tests::pki::{self, at};
@@ -42,8 +42,34 @@ impl Pki {
     }
 }
 
+/// The cardiologist's own prescription: he signs what he prescribed.
 fn dose_change() -> RecordBody {
-    prescription("2026-10-23", "Bisoprolol", "2,5 mg")
+    cardiologist_prescription("2,5 mg")
+}
+
+fn cardiologist_prescription(strength: &str) -> RecordBody {
+    let RecordBody::Prescription(mut p) = prescription("2026-10-23", "Bisoprolol", strength) else {
+        unreachable!()
+    };
+    p.prescriber = Prescriber {
+        name: "Dr Karim Benali".into(),
+        specialty: Some("cardiologie".into()),
+        rpps: Rpps::parse("10101234564").ok(),
+    };
+    RecordBody::Prescription(p)
+}
+
+/// The patient of `adult()`, as the cardiologist's device knows her.
+fn camille() -> Patient {
+    Patient {
+        name: "MARTIN Camille".into(),
+        birth_date: date("1968-04-12"),
+        ins: None,
+    }
+}
+
+fn sign(body: &RecordBody, signer: &SoftwareSigner, at: chrono::DateTime<chrono::Utc>) -> Vec<u8> {
+    sign_record(body, &camille(), signer, at).unwrap()
 }
 
 const SIGNED_AT: (i32, u8, u8) = (2026, 10, 23);
@@ -59,7 +85,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 #[test]
 fn a_signed_prescription_is_stored_as_verified() {
     let p = pki();
-    let bytes = sign_record(&dose_change(), &p.signer(), signed_at()).unwrap();
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
     let t = TestVault::new();
     let profile = t.vault().add_profile(adult()).unwrap();
     let record = trust::import_signed(
@@ -107,7 +133,7 @@ fn a_signed_prescription_is_stored_as_verified() {
 #[test]
 fn any_change_after_signing_is_detected() {
     let p = pki();
-    let bytes = sign_record(&dose_change(), &p.signer(), signed_at()).unwrap();
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
     let store = p.store();
     // The dose changed in transit.
     let at_dose = bytes.windows(3).position(|w| w == b"2,5").unwrap();
@@ -132,14 +158,14 @@ fn any_change_after_signing_is_detected() {
 #[test]
 fn a_certificate_expired_before_the_signing_time_is_refused() {
     let p = pki();
-    let late = sign_record(&dose_change(), &p.signer(), at(2028, 6, 1)).unwrap();
+    let late = sign(&dose_change(), &p.signer(), at(2028, 6, 1));
     let err = trust::verify_record(&late, &p.store(), at(2028, 6, 2)).unwrap_err();
     assert_eq!(
         err,
         SignedRecordError::Chain(ChainError::Expired { position: 0 })
     );
     // Signed while valid, read after expiry: still good.
-    let early = sign_record(&dose_change(), &p.signer(), signed_at()).unwrap();
+    let early = sign(&dose_change(), &p.signer(), signed_at());
     assert!(trust::verify_record(&early, &p.store(), at(2029, 1, 1)).is_ok());
     // Signed "in the future" is refused.
     assert_eq!(
@@ -162,7 +188,7 @@ fn a_signature_by_a_key_that_is_not_the_certificates_is_refused() {
         vec![p.leaf.der.clone(), p.inter.der.clone()],
     )
     .unwrap();
-    let bytes = sign_record(&dose_change(), &impostor, signed_at()).unwrap();
+    let bytes = sign(&dose_change(), &impostor, signed_at());
     assert_eq!(
         trust::verify_record(&bytes, &p.store(), now()).unwrap_err(),
         SignedRecordError::BadSignature
@@ -191,7 +217,7 @@ fn a_signature_by_a_key_that_is_not_the_certificates_is_refused() {
 #[test]
 fn an_unknown_anchor_follows_the_patients_policy_and_can_be_verified_later() {
     let p = pki();
-    let bytes = sign_record(&dose_change(), &p.signer(), signed_at()).unwrap();
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
     let t = TestVault::new();
     let profile = t.vault().add_profile(adult()).unwrap();
     let empty = TrustStore::new();
@@ -242,7 +268,7 @@ fn an_unknown_anchor_follows_the_patients_policy_and_can_be_verified_later() {
 
     // Edited by the patient afterwards: no longer what was signed.
     t.vault()
-        .update_record(&stored.id, prescription("2026-10-23", "Bisoprolol", "5 mg"))
+        .update_record(&stored.id, cardiologist_prescription("5 mg"))
         .unwrap();
     let edited = trust::reverify(t.vault(), &stored.id, &p.store(), now()).unwrap();
     assert!(matches!(
@@ -262,8 +288,8 @@ fn garbage_is_a_typed_error() {
         SignedRecordError::NotASignedRecord
     );
     assert_eq!(
-        trust::verify_record(b"\xC5\x02", &store, now()).unwrap_err(),
-        SignedRecordError::UnsupportedVersion(2)
+        trust::verify_record(b"\xC5\x03", &store, now()).unwrap_err(),
+        SignedRecordError::UnsupportedVersion(3)
     );
     assert!(matches!(
         trust::verify_record(b"\xC5\x01\xff\x00", &store, now()).unwrap_err(),
@@ -450,4 +476,293 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
         Err(receipt::ReceiptError::OutsideTheShareLife)
     ));
     assert_eq!(receipt::receipts(t.vault()).unwrap().len(), 2);
+}
+
+fn import(
+    t: &TestVault,
+    profile: &ProfileId,
+    bytes: &[u8],
+    p: &Pki,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Record, SignedImportError> {
+    trust::import_signed(
+        t.vault(),
+        profile,
+        bytes,
+        &p.store(),
+        at,
+        UnverifiedPolicy::Reject,
+    )
+}
+
+#[test]
+fn another_patients_signed_record_is_refused() {
+    let p = pki();
+    let t = TestVault::new();
+    let camille_profile = t.vault().add_profile(adult()).unwrap();
+    let lea = t
+        .vault()
+        .add_profile(NewProfile::new(
+            "Léa Martin",
+            date("2019-05-02"),
+            Relationship::Child,
+        ))
+        .unwrap();
+    // Camille's genuine prescription, imported by whoever holds it into someone else's file.
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
+    assert!(matches!(
+        import(&t, &lea.id, &bytes, &p, now()),
+        Err(SignedImportError::OtherPatient)
+    ));
+    assert!(t.vault().records(None, None).unwrap().is_empty());
+    // The same name and birth date, but a record bound to another INS.
+    let mut with_ins = adult();
+    with_ins.display_name = "Camille Martin".into();
+    with_ins.ins = Some(Ins::parse("184127645108946").unwrap());
+    let other = TestVault::new();
+    let homonym = other.vault().add_profile(with_ins).unwrap();
+    let for_someone_else = sign_record(
+        &dose_change(),
+        &Patient {
+            ins: Some(Ins::parse("255081416802538").unwrap()),
+            ..camille()
+        },
+        &p.signer(),
+        signed_at(),
+    )
+    .unwrap();
+    assert!(matches!(
+        import(&other, &homonym.id, &for_someone_else, &p, now()),
+        Err(SignedImportError::OtherPatient)
+    ));
+    // Into her own profile it goes, whatever the order and case of the name's words.
+    let stored = import(&t, &camille_profile.id, &bytes, &p, now()).unwrap();
+    assert!(matches!(
+        stored.provenance,
+        Provenance::Practitioner {
+            verified: true,
+            bound_to_patient: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_signed_record_imported_twice_adds_nothing() {
+    let p = pki();
+    let t = TestVault::new();
+    let camille = t.vault().add_profile(adult()).unwrap();
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
+    let first = import(&t, &camille.id, &bytes, &p, now()).unwrap();
+    assert!(matches!(
+        import(&t, &camille.id, &bytes, &p, now()),
+        Err(SignedImportError::AlreadyImported)
+    ));
+    let mut twin = adult();
+    twin.relationship = Relationship::Other;
+    let twin = t.vault().add_profile(twin).unwrap();
+    assert!(matches!(
+        import(&t, &twin.id, &bytes, &p, now()),
+        Err(SignedImportError::AlreadyImported)
+    ));
+    let records = t.vault().records(None, None).unwrap();
+    assert_eq!(records.len(), 1);
+    // The record keeps the id its signer gave it, in every vault.
+    assert_eq!(records[0].id, first.id);
+}
+
+#[test]
+fn a_body_naming_another_practitioner_than_the_signer_is_refused() {
+    let p = pki();
+    let t = TestVault::new();
+    let camille = t.vault().add_profile(adult()).unwrap();
+    // examples/prescription.json: prescribed by Dr Anne Leroy, signed with the
+    // cardiologist's certificate.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/prescription.json"),
+    )
+    .unwrap();
+    let leroy: RecordBody = serde_json::from_str(&text).unwrap();
+    let bytes = sign(&leroy, &p.signer(), signed_at());
+    assert!(matches!(
+        import(&t, &camille.id, &bytes, &p, now()),
+        Err(SignedImportError::OtherPractitioner)
+    ));
+    // A letter signed by the cardiologist but "from" someone else.
+    let letter = RecordBody::Letter(Letter {
+        author: "Pr Jean Dupont".into(),
+        specialty: None,
+        date: date("2026-10-23"),
+        subject: "Avis".into(),
+        body: "…".into(),
+    });
+    assert!(matches!(
+        import(
+            &t,
+            &camille.id,
+            &sign(&letter, &p.signer(), signed_at()),
+            &p,
+            now()
+        ),
+        Err(SignedImportError::OtherPractitioner)
+    ));
+    // His own letter, named "Dr Benali Karim": the same practitioner.
+    let own = RecordBody::Letter(Letter {
+        author: "Dr BENALI Karim".into(),
+        ..match letter {
+            RecordBody::Letter(l) => l,
+            _ => unreachable!(),
+        }
+    });
+    assert!(
+        import(
+            &t,
+            &camille.id,
+            &sign(&own, &p.signer(), signed_at()),
+            &p,
+            now()
+        )
+        .is_ok()
+    );
+    assert_eq!(t.vault().records(None, None).unwrap().len(), 1);
+}
+
+#[test]
+fn a_record_signed_longer_ago_than_the_maximum_age_is_refused() {
+    let p = pki();
+    let t = TestVault::new();
+    let camille = t.vault().add_profile(adult()).unwrap();
+    // Signed when the certificate was valid, imported two months later: the key could have
+    // been lost meanwhile and the date chosen to fall inside its old validity.
+    let bytes = sign(&dose_change(), &p.signer(), signed_at());
+    let late = signed_at() + trust::import::MAX_SIGNED_AGE + chrono::TimeDelta::days(1);
+    assert!(matches!(
+        import(&t, &camille.id, &bytes, &p, late),
+        Err(SignedImportError::TooOld { days: 30 })
+    ));
+    assert!(t.vault().records(None, None).unwrap().is_empty());
+}
+
+#[test]
+fn a_practitioners_provenance_is_earned_not_declared() {
+    let t = TestVault::new();
+    let camille = t.vault().add_profile(adult()).unwrap();
+    let claimed = Provenance::Practitioner {
+        name: "Karim Benali".into(),
+        rpps: Rpps::parse("10101234564").ok(),
+        trust_anchor: Some("AC RACINE IGC-SANTE".into()),
+        checked_at: now(),
+        verified: true,
+        bound_to_patient: true,
+    };
+    let new = NewRecord {
+        profile_id: camille.id,
+        issued_on: None,
+        provenance: claimed.clone(),
+        body: dose_change(),
+    };
+    assert_eq!(
+        t.vault().add_record(new.clone()).unwrap().provenance,
+        Provenance::PatientEntered
+    );
+    let id = t.vault().add_records(vec![new.clone()]).unwrap()[0];
+    assert_eq!(
+        t.vault().record(&id).unwrap().provenance,
+        Provenance::PatientEntered
+    );
+    let with_file = t
+        .vault()
+        .add_record_with_file(new, "scan.pdf", "application/pdf", &mut &b"%PDF"[..])
+        .unwrap();
+    assert_eq!(with_file.provenance, Provenance::PatientEntered);
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn fixture_store() -> TrustStore {
+    let mut s = TrustStore::new();
+    s.add(&std::fs::read(fixture("signed-record-authorities.pem")).unwrap())
+        .unwrap();
+    s
+}
+
+/// The frozen signed records: format 1 (no patient) and format 2, signed on 2026-11-18 by the
+/// fixture PKI's Dr Karim Benali for Camille Martin, born 1968-04-12.
+#[test]
+fn frozen_signed_records_of_every_format_still_read_with_what_they_prove() {
+    let store = fixture_store();
+    let read_at = at(2026, 11, 19);
+    let t = TestVault::new();
+    let camille = t.vault().add_profile(adult()).unwrap();
+
+    let v1 = std::fs::read(fixture("signed-record-v1.bin")).unwrap();
+    let verified = trust::verify_record(&v1, &store, read_at).unwrap();
+    assert_eq!(verified.body, dose_change());
+    assert_eq!(verified.facts.version, 1);
+    assert!(verified.facts.patient.is_none() && verified.facts.record_id.is_none());
+    let stored = trust::import_signed(
+        t.vault(),
+        &camille.id,
+        &v1,
+        &store,
+        read_at,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        stored.provenance.label(),
+        "signed by practitioner, verified (old format: not bound to a patient)"
+    );
+
+    let v2 = std::fs::read(fixture("signed-record-v2.bin")).unwrap();
+    let verified = trust::verify_record(&v2, &store, read_at).unwrap();
+    assert_eq!(verified.body, dose_change());
+    assert_eq!(verified.facts.version, 2);
+    let stored = trust::import_signed(
+        t.vault(),
+        &camille.id,
+        &v2,
+        &store,
+        read_at,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        stored.provenance.label(),
+        "signed by practitioner, verified"
+    );
+    assert_eq!(Some(stored.id), verified.facts.record_id);
+}
+
+#[test]
+#[ignore = "writes the frozen signed-record vectors; run once by hand"]
+fn write_signed_record_vectors() {
+    let root = pki::root();
+    let inter = pki::intermediate(&root);
+    let mut params = pki::practitioner_params();
+    params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2040, 1, 1);
+    let leaf = pki::leaf_with(params, &inter);
+    let signer =
+        SoftwareSigner::new(&leaf.key_der, vec![leaf.der.clone(), inter.der.clone()]).unwrap();
+    let signed = at(2026, 11, 18);
+    std::fs::write(
+        fixture("signed-record-authorities.pem"),
+        root.pem.clone() + &inter.pem,
+    )
+    .unwrap();
+    std::fs::write(
+        fixture("signed-record-v1.bin"),
+        trust::signing::sign_record_v1(&dose_change(), &signer, signed).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        fixture("signed-record-v2.bin"),
+        sign(&dose_change(), &signer, signed),
+    )
+    .unwrap();
 }

@@ -502,6 +502,7 @@ fn provenance(rng: &mut Rng, day: NaiveDate, author: &str) -> Provenance {
             trust_anchor: Some("IGC-Santé, ACI EL ORG".into()),
             checked_at: noon(day),
             verified: rng.chance(0.9),
+            bound_to_patient: true,
         }
     } else {
         Provenance::ImportedFromFile {

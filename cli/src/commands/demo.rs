@@ -44,7 +44,12 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let visit_at = now - TimeDelta::days(36);
     let mut signed_items = 0;
     for body in carnet_core::demo::cardiology_visit(today) {
-        let signed = carnet_core::trust::sign_record(&body, &pki.cardiologist, visit_at)?;
+        let signed = carnet_core::trust::sign_record(
+            &body,
+            &carnet_core::trust::Patient::of(&family.adult),
+            &pki.cardiologist,
+            visit_at,
+        )?;
         let scanned = signed_code_round_trip(&signed)?;
         carnet_core::trust::import_signed(
             &vault,

@@ -6,10 +6,11 @@ use crate::exit::CliError;
 use crate::files;
 use crate::output;
 use crate::session::{load_store, trust_dir};
-use carnet_core::model::RecordKind;
+use carnet_core::model::{Ins, RecordKind};
 use carnet_core::qr;
 use carnet_core::time::{Clock, SystemClock};
-use carnet_core::trust::{self, TrustStore, transport};
+use carnet_core::trust::{self, Patient, TrustStore, transport};
+use chrono::NaiveDate;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -153,6 +154,15 @@ pub enum PractitionerCommand {
         key: PathBuf,
         #[arg(long)]
         file: PathBuf,
+        /// The patient the record is for, as their share or their documents name them: the
+        /// record is bound to them, and another patient's vault refuses it.
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        patient_birth_date: NaiveDate,
+        /// The patient's INS, when known (it is never shown to anyone else).
+        #[arg(long)]
+        patient_ins: Option<Ins>,
         /// PNG to write (frames get -001, -002… when the record needs several codes).
         #[arg(long)]
         out: PathBuf,
@@ -166,8 +176,16 @@ pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
         cert,
         key,
         file,
+        patient,
+        patient_birth_date,
+        patient_ins,
         out,
     } = command;
+    let patient = Patient {
+        name: patient,
+        birth_date: patient_birth_date,
+        ins: patient_ins,
+    };
     let signer = signer(&cert, &key)?;
     let body = files::read_record_file(&file)?;
     if body.kind() != kind {
@@ -178,7 +196,7 @@ pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
             kind
         )));
     }
-    let signed = trust::sign_record(&body, &signer, SystemClock.now())?;
+    let signed = trust::sign_record(&body, &patient, &signer, SystemClock.now())?;
     let codes = transport::qr_codes(&signed)?;
     let mut written = Vec::new();
     for (i, code) in codes.iter().enumerate() {

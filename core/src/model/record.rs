@@ -83,8 +83,11 @@ pub enum Provenance {
     PatientEntered,
     /// Imported from a file (FHIR bundle, another app's export).
     ImportedFromFile { file_name: String },
-    /// Received signed from a practitioner. Filled by the trust module: `verified` is true
-    /// only when the signature and the certificate chain checked out at `checked_at`.
+    /// Received signed from a practitioner. Only the trust module writes it (a vault turns it
+    /// into [`Provenance::PatientEntered`] when anyone else claims it): `verified` is true only
+    /// when the signature and the certificate chain checked out at `checked_at`, and
+    /// `bound_to_patient` only when the record named this profile's patient (signed-record
+    /// format 2).
     Practitioner {
         name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,6 +96,8 @@ pub enum Provenance {
         trust_anchor: Option<String>,
         checked_at: DateTime<Utc>,
         verified: bool,
+        #[serde(default)]
+        bound_to_patient: bool,
     },
 }
 
@@ -101,10 +106,28 @@ impl Provenance {
         match self {
             Self::PatientEntered => "entered by patient",
             Self::ImportedFromFile { .. } => "imported from file",
-            Self::Practitioner { verified: true, .. } => "signed by practitioner, verified",
+            Self::Practitioner {
+                verified: true,
+                bound_to_patient: true,
+                ..
+            } => "signed by practitioner, verified",
+            Self::Practitioner {
+                verified: true,
+                bound_to_patient: false,
+                ..
+            } => "signed by practitioner, verified (old format: not bound to a patient)",
             Self::Practitioner {
                 verified: false, ..
             } => "from practitioner, NOT verified",
+        }
+    }
+
+    /// What a caller may declare: a practitioner's provenance is earned by a signature the
+    /// trust module checks, never declared, so it becomes "entered by patient".
+    pub fn declared(self) -> Self {
+        match self {
+            Self::Practitioner { .. } => Self::PatientEntered,
+            other => other,
         }
     }
 }

@@ -79,7 +79,7 @@ pub fn sign_receipt(
         minicbor::to_vec(&content).map_err(|_| SignedRecordError::Malformed("encoding"))?;
     let signature = signer.sign(&signed)?;
     let chain = signer.certificate_chain().into_iter().take(1).collect();
-    envelope::seal(MAGIC, VERSION, signed, chain, signature)
+    envelope::seal(MAGIC, VERSION, signed, chain, signature, Default::default())
 }
 
 /// [`sign_receipt`] as the QR text (`CK1:` …) the doctor's screen shows the patient.

@@ -4,7 +4,9 @@
 //! [0]    magic: 0xC5 a signed record, 0xC6 an access receipt
 //! [1]    the format's version
 //! [2..]  CBOR map: 0 the signed bytes, 1 the certificate chain (practitioner first, DER),
-//!        2 the ECDSA P-256 signature (64 bytes, r || s) over the signed bytes
+//!        2 the ECDSA P-256 signature (64 bytes, r || s) over the signed bytes,
+//!        3 (signed records, version 2) the parts of the record, each as signed by its
+//!          digest, 4 (idem, when bound to an INS) the 16-byte salt of the INS digest
 //! ```
 //!
 //! The signature covers the exact bytes carried, so nothing is re-encoded before checking.
@@ -24,13 +26,26 @@ struct Wire {
     chain: Vec<minicbor::bytes::ByteVec>,
     #[cbor(n(2), with = "minicbor::bytes")]
     signature: Vec<u8>,
+    #[n(3)]
+    parts: Option<Vec<minicbor::bytes::ByteVec>>,
+    #[n(4)]
+    salt: Option<minicbor::bytes::ByteArray<16>>,
 }
 
-/// An envelope whose signature matched its first certificate.
-#[derive(Debug)]
+/// What travels beside the signed bytes, bound to them by digests.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Extras {
+    pub parts: Option<Vec<Vec<u8>>>,
+    pub salt: Option<[u8; 16]>,
+}
+
+/// An envelope whose signature matched its first certificate. No `Debug`: the signed bytes
+/// may hold a record.
 pub(crate) struct Opened {
+    pub version: u8,
     pub signed: Vec<u8>,
     pub chain: Vec<Vec<u8>>,
+    pub extras: Extras,
 }
 
 /// The envelope's bytes for `signed`, its `signature` and the `chain` that goes with it.
@@ -40,6 +55,7 @@ pub(crate) fn seal(
     signed: Vec<u8>,
     chain: Vec<Vec<u8>>,
     signature: Vec<u8>,
+    extras: Extras,
 ) -> Result<Vec<u8>, SignedRecordError> {
     let wire = minicbor::to_vec(Wire {
         signed,
@@ -48,6 +64,10 @@ pub(crate) fn seal(
             .map(minicbor::bytes::ByteVec::from)
             .collect(),
         signature,
+        parts: extras
+            .parts
+            .map(|p| p.into_iter().map(minicbor::bytes::ByteVec::from).collect()),
+        salt: extras.salt.map(minicbor::bytes::ByteArray::from),
     })
     .map_err(|_| SignedRecordError::Malformed("encoding"))?;
     let mut out = vec![magic, version];
@@ -82,8 +102,15 @@ pub(crate) fn open(
     let chain: Vec<Vec<u8>> = wire.chain.into_iter().map(|b| b.to_vec()).collect();
     verify_by_leaf(&chain, &wire.signed, &wire.signature)?;
     Ok(Opened {
+        version,
         signed: wire.signed,
         chain,
+        extras: Extras {
+            parts: wire
+                .parts
+                .map(|p| p.into_iter().map(|b| b.to_vec()).collect()),
+            salt: wire.salt.map(|s| *s),
+        },
     })
 }
 

@@ -10,9 +10,9 @@
 use super::SignedRecordError;
 use super::TrustStore;
 use super::signing;
-use crate::model::{NewRecord, ProfileId, Provenance, Record, RecordBody, RecordId};
+use crate::model::{NewRecord, ProfileId, Provenance, Record, RecordId};
 use crate::vault::{Vault, VaultError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// The attachment that holds a record's signed bytes.
 pub const SIGNATURE_FILE: &str = "signature.carnet-signed";
@@ -34,9 +34,28 @@ pub enum SignedImportError {
     Signed(#[from] SignedRecordError),
     #[error("refused: {0}")]
     Unverified(SignedRecordError),
+    #[error(
+        "this record was signed for another patient (another name and birth date, or another INS): it does not belong in this profile"
+    )]
+    OtherPatient,
+    #[error(
+        "the practitioner the record names is not the one who signed it (another RPPS or name): refused"
+    )]
+    OtherPractitioner,
+    #[error("this signed record is already in the vault")]
+    AlreadyImported,
+    #[error(
+        "this record was signed more than {days} days ago: ask the practitioner for a fresh one (a key lost since could have signed it)"
+    )]
+    TooOld { days: i64 },
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
+
+/// How long after its signing a record can still be imported. The chain is checked at the
+/// signing time, so without this bound the key of an expired or lost certificate could keep
+/// producing "verified" records dated inside its old validity.
+pub const MAX_SIGNED_AGE: TimeDelta = TimeDelta::days(30);
 
 fn provenance(
     read: &Result<signing::VerifiedRecord, signing::UnverifiedRecord>,
@@ -49,6 +68,7 @@ fn provenance(
             trust_anchor: Some(v.practitioner.anchor.clone()),
             checked_at: now,
             verified: true,
+            bound_to_patient: v.facts.patient.is_some(),
         },
         Err(u) => Provenance::Practitioner {
             name: u.claimed_signer.clone(),
@@ -56,11 +76,17 @@ fn provenance(
             trust_anchor: None,
             checked_at: now,
             verified: false,
+            bound_to_patient: u.facts.patient.is_some(),
         },
     }
 }
 
 /// Imports a signed record for `profile`. Returns the stored record.
+///
+/// Refused: a modified record; one signed for another patient than the profile's (format 2);
+/// one whose body names another practitioner than its signer; one already in the vault; one
+/// signed more than [`MAX_SIGNED_AGE`] before `now`; and, unless `policy` says to store it
+/// marked NOT verified, one whose certificate does not verify here.
 pub fn import_signed(
     vault: &Vault,
     profile: &ProfileId,
@@ -70,20 +96,45 @@ pub fn import_signed(
     policy: UnverifiedPolicy,
 ) -> Result<Record, SignedImportError> {
     let read = signing::read(bytes, store, now)?;
+    let (body, facts) = match &read {
+        Ok(v) => (&v.body, &v.facts),
+        Err(u) => (&u.body, &u.facts),
+    };
     if let (Err(u), UnverifiedPolicy::Reject) = (&read, policy) {
         return Err(SignedImportError::Unverified(u.reason.clone()));
     }
-    let body: RecordBody = match &read {
-        Ok(v) => v.body.clone(),
-        Err(u) => u.body.clone(),
-    };
+    if now.signed_duration_since(facts.signed_at) > MAX_SIGNED_AGE {
+        return Err(SignedImportError::TooOld {
+            days: MAX_SIGNED_AGE.num_days(),
+        });
+    }
+    let person = vault.profile(profile)?;
+    if facts.patient.as_ref().is_some_and(|p| !p.is_for(&person)) {
+        return Err(SignedImportError::OtherPatient);
+    }
+    if let Ok(v) = &read {
+        if !signing::names_signer(body, &v.practitioner.identity) {
+            return Err(SignedImportError::OtherPractitioner);
+        }
+    }
     let new = NewRecord {
         profile_id: *profile,
         issued_on: None,
         provenance: provenance(&read, now),
-        body,
+        body: body.clone(),
     };
-    Ok(vault.add_record_with_file(new, SIGNATURE_FILE, SIGNATURE_MEDIA_TYPE, &mut &bytes[..])?)
+    vault
+        .add_checked_record(
+            new,
+            facts.record_id,
+            SIGNATURE_FILE,
+            SIGNATURE_MEDIA_TYPE,
+            &mut &bytes[..],
+        )
+        .map_err(|e| match e {
+            VaultError::DuplicateRecord => SignedImportError::AlreadyImported,
+            other => other.into(),
+        })
 }
 
 /// Verifies a stored record's signature again (after the trust store changed) and records the
@@ -110,11 +161,24 @@ pub fn reverify(
         Ok(v) => &v.body,
         Err(u) => &u.body,
     };
+    let facts = match &read {
+        Ok(v) => &v.facts,
+        Err(u) => &u.facts,
+    };
+    let person = vault.profile(&stored.profile_id)?;
+    let still_bound = facts.patient.as_ref().is_some_and(|p| p.is_for(&person));
     let mut outcome = provenance(&read, now);
-    if *signed_body != stored.body {
-        if let Provenance::Practitioner { verified, .. } = &mut outcome {
+    if let Provenance::Practitioner {
+        verified,
+        bound_to_patient,
+        ..
+    } = &mut outcome
+    {
+        // Edited since it was received: no longer what was signed.
+        if *signed_body != stored.body {
             *verified = false;
         }
+        *bound_to_patient = still_bound;
     }
     Ok(vault.set_provenance(record, outcome)?)
 }

@@ -15,6 +15,7 @@ pub(crate) mod envelope;
 mod error;
 pub mod identity;
 pub mod import;
+pub mod parts;
 mod policy;
 mod revocation;
 pub mod signing;
@@ -26,7 +27,9 @@ pub use error::{ChainError, SignedRecordError};
 pub use identity::PractitionerIdentity;
 pub use import::{SignedImportError, UnverifiedPolicy, import_signed, reverify};
 pub use policy::PractitionerPolicy;
-pub use signing::{Signer, SoftwareSigner, VerifiedRecord, sign_record, verify_record};
+pub use signing::{
+    Patient, Signer, SoftwareSigner, VerifiedRecord, names_signer, sign_record, verify_record,
+};
 
 use chain::{
     algorithm_allowed, authority_key_id, check_critical_extensions, check_issuer, check_validity,

@@ -50,6 +50,8 @@ pub enum VaultError {
     ProfileNotFound,
     #[error("no such record")]
     RecordNotFound,
+    #[error("this record is already in the vault")]
+    DuplicateRecord,
     #[error("no such attachment")]
     AttachmentNotFound,
     #[error("invalid data: {0}")]

@@ -1,5 +1,10 @@
 //! Records: add (alone, in a batch, or with a file), change, re-label, delete. Reading them
 //! back is [`super::query`]; their sealed form is [`super::rows`].
+//!
+//! Provenance is earned, not declared: a record added through the public API that claims a
+//! practitioner's provenance is stored as entered by the patient ([`Provenance::declared`]).
+//! Only the trust module, having checked a signature, stores a practitioner's provenance
+//! ([`Vault::add_checked_record`]).
 
 use super::attachments::{self, AttachmentWriter};
 use super::audit::{self, AuditAction};
@@ -16,15 +21,24 @@ use std::collections::HashSet;
 use std::io::Read;
 
 /// Inserts a new record (validated by the caller, its profile known to exist) in the open
-/// transaction, with its audit entry: the one way a record comes into being.
+/// transaction, with its audit entry: the one way a record comes into being. `id` is the
+/// record's id when it has one already (a signed record's), else a fresh one.
 fn insert_new(
     conn: &Connection,
     cipher: &RowCipher,
     new: NewRecord,
+    id: Option<RecordId>,
     now: DateTime<Utc>,
 ) -> Result<Record, VaultError> {
+    let id = match id {
+        Some(id) if rows::find_record(conn, cipher, &id)?.is_some() => {
+            return Err(VaultError::DuplicateRecord);
+        }
+        Some(id) => id,
+        None => RecordId::random(),
+    };
     let record = Record {
-        id: RecordId::random(),
+        id,
         profile_id: new.profile_id,
         issued_on: new
             .issued_on
@@ -98,17 +112,50 @@ impl Vault {
                     }
                     known_profiles.insert(new.profile_id);
                 }
-                added.push(insert_new(tx, cipher, new, now)?);
+                let new = NewRecord {
+                    provenance: new.provenance.declared(),
+                    ..new
+                };
+                added.push(insert_new(tx, cipher, new, None, now)?);
             }
             Ok(added)
         })
     }
 
     /// Adds a record and a file attached to it in one transaction: a scanned document with its
-    /// scan, a signed record with its signature. Both are stored, or neither.
+    /// scan. Both are stored, or neither.
     pub fn add_record_with_file(
         &self,
         new: NewRecord,
+        file_name: &str,
+        media_type: &str,
+        reader: &mut dyn Read,
+    ) -> Result<Record, VaultError> {
+        let new = NewRecord {
+            provenance: new.provenance.declared(),
+            ..new
+        };
+        self.insert_with_file(new, None, file_name, media_type, reader)
+    }
+
+    /// Adds a record whose provenance the trust module earned by checking its signature, with
+    /// the signed bytes attached and, for a signed record that has one, its own id; an id the
+    /// vault already holds is [`VaultError::DuplicateRecord`]. Both are stored, or neither.
+    pub(crate) fn add_checked_record(
+        &self,
+        new: NewRecord,
+        id: Option<RecordId>,
+        file_name: &str,
+        media_type: &str,
+        reader: &mut dyn Read,
+    ) -> Result<Record, VaultError> {
+        self.insert_with_file(new, id, file_name, media_type, reader)
+    }
+
+    fn insert_with_file(
+        &self,
+        new: NewRecord,
+        id: Option<RecordId>,
         file_name: &str,
         media_type: &str,
         reader: &mut dyn Read,
@@ -119,7 +166,7 @@ impl Vault {
             if !profile_exists(tx, &new.profile_id)? {
                 return Err(VaultError::ProfileNotFound);
             }
-            let mut record = insert_new(tx, cipher, new, crate::time::now())?;
+            let mut record = insert_new(tx, cipher, new, id, crate::time::now())?;
             let attachment = attachments::write_from(
                 tx,
                 cipher,
@@ -158,7 +205,7 @@ impl Vault {
     /// Replaces a record's provenance (after its signature was verified again), keeping its
     /// content. Used by the trust module; the content itself changes only through
     /// [`Vault::update_record`], which drops a practitioner's provenance.
-    pub fn set_provenance(
+    pub(crate) fn set_provenance(
         &self,
         id: &RecordId,
         provenance: Provenance,

@@ -218,7 +218,7 @@ final class CarnetCoreTests: XCTestCase {
         XCTAssertTrue(receipt.verified)
         XCTAssertEqual(try vault.receipts(), [receipt])
 
-        let signed = try scanSigned(issueSignedRecord(body: newDose(), signer: signer))
+        let signed = try scanSigned(issueSignedRecord(body: newDose(), patient: Patient(name: "MARTIN Camille", birthDate: "1966-03-14"), signer: signer))
         XCTAssertTrue(try checkSignedRecord(signedRecord: signed, trust: trust).verified)
         let stored = try vault.importSignedRecord(profile: me.id, signedRecord: signed, trust: trust, acceptUnverified: false)
         guard case let .practitioner(_, _, anchor, _, verified) = stored.provenance else { return XCTFail("provenance") }
@@ -230,10 +230,10 @@ final class CarnetCoreTests: XCTestCase {
         modified[at] = UInt8(ascii: "C")
         expect("SignatureInvalid") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: modified, trust: trust, acceptUnverified: true) }
         let stranger = try CryptoKitSigner(certificate: pki("stranger.pem"), key: pki("stranger.key.der"))
-        let fromStranger = try scanSigned(issueSignedRecord(body: newDose(), signer: stranger))
+        let fromStranger = try scanSigned(issueSignedRecord(body: newDose(), patient: Patient(name: "MARTIN Camille", birthDate: "1966-03-14"), signer: stranger))
         expect("UnknownAuthority") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: fromStranger, trust: trust, acceptUnverified: false) }
         let expired = try CryptoKitSigner(certificate: pki("expired.pem"), key: pki("expired.key.der"))
-        let late = try scanSigned(issueSignedRecord(body: newDose(), signer: expired))
+        let late = try scanSigned(issueSignedRecord(body: newDose(), patient: Patient(name: "MARTIN Camille", birthDate: "1966-03-14"), signer: expired))
         expect("CertificateExpired") { _ = try vault.importSignedRecord(profile: me.id, signedRecord: late, trust: trust, acceptUnverified: false) }
         expect("CertificateRejected") { _ = try TrustStore().addCertificates(file: self.pki("practitioner.pem")) }
     }

@@ -22,6 +22,9 @@ class TrustTest {
         assertEquals("only the self-signed root is an anchor", listOf(TestPki.ROOT), store.anchors())
     }
 
+    /** Camille, as the cardiologist's device knows her: the record is bound to her. */
+    private fun camille() = Patient(name = "MARTIN Camille", birthDate = "1966-03-14")
+
     private fun newDose() = RecordBody.Prescription(
         Prescription(
             prescriber = Prescriber(name = "Dr Karim Benali", specialty = "Cardiologie", rpps = TestPki.RPPS),
@@ -101,7 +104,7 @@ class TrustTest {
     fun signedPrescriptionIsStoredVerifiedAndCheckedAgain() {
         val trust = trustStore()
         val cardiologist = TestPki.practitioner()
-        val codes = issueSignedRecord(newDose(), cardiologist)
+        val codes = issueSignedRecord(newDose(), camille(), cardiologist)
         assertTrue(codes.all { it.startsWith("CR1:") || it.startsWith("CF1:") })
         assertEquals(1, cardiologist.signatures)
         val signed = scan(codes)
@@ -144,7 +147,7 @@ class TrustTest {
             val owner = vault.addProfile(Fixtures.owner())
 
             // Modified after signing: the dose changed in transit.
-            val signed = scan(issueSignedRecord(newDose(), TestPki.practitioner()))
+            val signed = scan(issueSignedRecord(newDose(), camille(), TestPki.practitioner()))
             val at = String(signed, Charsets.ISO_8859_1).indexOf("Bisoprolol")
             assertTrue(at > 0)
             val modified = signed.copyOf().also { it[at] = 'C'.code.toByte() }
@@ -153,7 +156,7 @@ class TrustTest {
 
             // A practitioner from an authority this device does not trust: refused by default,
             // or kept marked NOT verified when the patient chooses to.
-            val fromStranger = scan(issueSignedRecord(newDose(), TestPki.stranger()))
+            val fromStranger = scan(issueSignedRecord(newDose(), camille(), TestPki.stranger()))
             expect<CarnetException.UnknownAuthority> { vault.importSignedRecord(owner.id, fromStranger, trust) }
             val kept = vault.importSignedRecord(owner.id, fromStranger, trust, acceptUnverified = true)
             assertFalse((kept.provenance as Provenance.Practitioner).verified)
@@ -163,20 +166,20 @@ class TrustTest {
             assertNotNull(checked.problem)
 
             // Signed with a certificate that had expired.
-            val late = scan(issueSignedRecord(newDose(), TestPki.expired()))
+            val late = scan(issueSignedRecord(newDose(), camille(), TestPki.expired()))
             expect<CarnetException.CertificateExpired> { vault.importSignedRecord(owner.id, late, trust) }
             DoctorSession.signed(600UL, TestPki.expired()).use { doctor ->
                 assertTrue(parseHello(doctor.helloText(), trust).recipient.contains("expired"))
             }
 
             // DER signatures (Android Keystore, SecKey) are accepted as well as r || s...
-            assertTrue(checkSignedRecord(scan(issueSignedRecord(newDose(), DerSigner())), trust).verified)
+            assertTrue(checkSignedRecord(scan(issueSignedRecord(newDose(), camille(), DerSigner())), trust).verified)
             // ...but platform signers that misbehave fail on the doctor's side, not the patient's.
-            expect<CarnetException.SignerFailed> { issueSignedRecord(newDose(), WrongKeySigner()) }
+            expect<CarnetException.SignerFailed> { issueSignedRecord(newDose(), camille(), WrongKeySigner()) }
             expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, WrongKeySigner()) }
             // A prescription with no medication is refused before anything is signed.
             val empty = RecordBody.Prescription((newDose() as RecordBody.Prescription).v1.copy(medications = emptyList()))
-            expect<CarnetException.InvalidInput> { issueSignedRecord(empty, TestPki.practitioner()) }
+            expect<CarnetException.InvalidInput> { issueSignedRecord(empty, camille(), TestPki.practitioner()) }
             expect<CarnetException.SignerFailed> { DoctorSession.signed(600UL, UnpluggedSigner()) }
 
             // A practitioner's certificate is not an authority.
