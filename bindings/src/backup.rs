@@ -2,10 +2,14 @@
 //! into this one (a caregiver's handover), the printable recovery sheet, and erasing a vault.
 
 use crate::CarnetError;
+use crate::trust::{TrustStore, store_or_empty};
 use crate::vault::Vault;
 use carnet_core::backup::{self, ArchiveKey, BackupOptions, BackupSummary};
 use carnet_core::crypto::{KdfPolicy, Passphrase, RecoveryKey};
-use carnet_core::model::ProfileId;
+use carnet_core::model::{ProfileId, RecordId};
+use carnet_core::time::{Clock, SystemClock};
+use carnet_core::trust;
+use carnet_core::vault::{Change, ImportOptions, MergeChoices};
 use carnet_core::{VaultError, VaultOptions, vault};
 use std::fmt;
 use std::path::Path;
@@ -41,8 +45,10 @@ fn archive_key(key: BackupKey) -> Result<ArchiveKey, CarnetError> {
     })
 }
 
-/// What a merge or a restore did: profiles and records added, updated, or skipped because
-/// the vault already held them as new or newer.
+/// What a merge or a restore did (or, planned, would do): profiles and records added,
+/// updated, skipped (the vault's copy is as new or newer, or verified, or the replacement
+/// would weaken it and was not accepted) or refused (dated in the future), and the changes the
+/// patient should see before choosing.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ImportReport {
     pub profiles_added: u64,
@@ -50,10 +56,16 @@ pub struct ImportReport {
     pub profiles_present: u64,
     pub records_added: u64,
     pub records_updated: u64,
-    /// Records skipped because the vault's copy is as new or newer.
     pub records_skipped: u64,
+    /// Records the archive dates in the future: refused.
+    pub records_refused: u64,
     pub attachments_added: u64,
     pub attachments_skipped: u64,
+    /// Practitioners' signatures that verified against the trust store given.
+    pub signatures_verified: u64,
+    /// Additions, replacements, and above all what would be (or was) weakened, kept or
+    /// refused. `detail` is health data: for the patient's screen only.
+    pub changes: Vec<Change>,
 }
 
 impl From<vault::ImportReport> for ImportReport {
@@ -64,9 +76,26 @@ impl From<vault::ImportReport> for ImportReport {
             records_added: r.records_added as u64,
             records_updated: r.records_updated as u64,
             records_skipped: r.records_skipped as u64,
+            records_refused: r.records_refused as u64,
             attachments_added: r.attachments_added as u64,
             attachments_skipped: r.attachments_skipped as u64,
+            signatures_verified: r.signatures_verified as u64,
+            changes: r.changes,
         }
+    }
+}
+
+/// How a merge or a restore runs: practitioners' provenance earned against `check`'s store
+/// (none given: empty, so every practitioner's record arrives as the patient's, to check
+/// again later), and the patient's `choices`.
+fn import_options<'a>(
+    check: &'a trust::SignatureCheck<'a>,
+    choices: &'a MergeChoices,
+) -> ImportOptions<'a> {
+    ImportOptions {
+        now: check.now,
+        check,
+        choices,
     }
 }
 
@@ -87,15 +116,26 @@ pub struct RestoredVault {
 /// every byte of the archive has verified: a damaged archive (`BackupDamaged`), a wrong key
 /// (`WrongBackupKey`) or a newer format (`NewerVersion`) leaves nothing behind. An existing
 /// file at `target` is never touched (`AlreadyExists`).
-#[uniffi::export]
+///
+/// Records signed by a practitioner keep that provenance only if their signature verifies
+/// against `trust` (none: they arrive as entered by the patient; `reverify_record` can check
+/// them again once the trust store is set up).
+#[uniffi::export(default(trust = None))]
 pub fn restore_backup(
     archive: String,
     key: BackupKey,
     target: String,
     new_passphrase: String,
+    trust: Option<Arc<TrustStore>>,
 ) -> Result<RestoredVault, CarnetError> {
     let key = archive_key(key)?;
     let new_passphrase = Passphrase::new(new_passphrase);
+    let store = store_or_empty(trust.as_ref());
+    let check = trust::SignatureCheck {
+        store: &store,
+        now: SystemClock.now(),
+    };
+    let choices = MergeChoices::default();
     let (restored, recovery, report) = backup::restore_new(
         Path::new(&archive),
         key.protection(),
@@ -103,6 +143,7 @@ pub fn restore_backup(
         &new_passphrase,
         &VaultOptions::default(),
         &KdfPolicy::default(),
+        &import_options(&check, &choices),
     )?;
     Ok(RestoredVault {
         vault: Arc::new(Vault::wrap(restored)),
@@ -136,20 +177,63 @@ impl Vault {
         )?)
     }
 
+    /// What merging a backup into this vault would change, writing nothing: show its
+    /// `changes` to the patient (above all the `Weakened`/`WeakeningLeftOut` ones: an allergy
+    /// made milder, a condition no longer active, a medication gone) before `merge_backup`.
+    #[uniffi::method(default(trust = None))]
+    pub fn plan_merge_backup(
+        &self,
+        archive: String,
+        key: BackupKey,
+        trust: Option<Arc<TrustStore>>,
+    ) -> Result<ImportReport, CarnetError> {
+        let key = archive_key(key)?;
+        let store = store_or_empty(trust.as_ref());
+        let check = trust::SignatureCheck {
+            store: &store,
+            now: SystemClock.now(),
+        };
+        let choices = MergeChoices::default();
+        Ok(backup::plan_merge(
+            &*self.open()?,
+            Path::new(&archive),
+            key.protection(),
+            &KdfPolicy::default(),
+            &import_options(&check, &choices),
+        )?
+        .into())
+    }
+
     /// Merges a backup into this vault: another caregiver's handover of a family member's
-    /// file. The same record keeps its newest version, nothing is duplicated and nothing newer
-    /// is overwritten. All or nothing.
+    /// file. The same record keeps its newest version, nothing is duplicated, nothing newer is
+    /// overwritten, a verified record is never replaced, a record dated in the future is
+    /// refused, and a replacement that weakens a record is applied only if its id is in
+    /// `accept_weakening` (the patient saw it in `plan_merge_backup` and said yes). A
+    /// practitioner's record keeps that provenance only if its signature verifies against
+    /// `trust`. All or nothing.
+    #[uniffi::method(default(trust = None, accept_weakening = []))]
     pub fn merge_backup(
         &self,
         archive: String,
         key: BackupKey,
+        trust: Option<Arc<TrustStore>>,
+        accept_weakening: Vec<RecordId>,
     ) -> Result<ImportReport, CarnetError> {
         let key = archive_key(key)?;
+        let store = store_or_empty(trust.as_ref());
+        let check = trust::SignatureCheck {
+            store: &store,
+            now: SystemClock.now(),
+        };
+        let choices = MergeChoices {
+            accept_weakening: accept_weakening.into_iter().collect(),
+        };
         Ok(backup::merge(
             &*self.open()?,
             Path::new(&archive),
             key.protection(),
             &KdfPolicy::default(),
+            &import_options(&check, &choices),
         )?
         .into())
     }

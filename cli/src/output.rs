@@ -6,6 +6,33 @@ use carnet_core::model::*;
 use carnet_core::vault::AuditEvent;
 use serde::Serialize;
 
+/// `text` from outside (a record, a share, a receipt, a certificate), made inert for a
+/// terminal on one line: control characters (escape sequences, carriage return, newline) and
+/// the invisible characters that reorder or hide text (bidirectional overrides, zero-width
+/// marks) are shown as `\u{..}`, so content can never rewrite what Carnet printed around it
+/// ("NOT verified").
+pub fn terminal_safe(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let hidden = c.is_control()
+            || matches!(
+                c,
+                '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{061C}'
+                    | '\u{FEFF}'
+            );
+        if hidden {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|_| CliError::other("could not encode JSON"))?;

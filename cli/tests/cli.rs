@@ -334,6 +334,7 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         "cardiologie",
         "QR version 20",
         "record by record: identical",
+        "the cardiologist's 2 signed records verified again on the new phone",
         "[signed, verified]",
         "Camille's phone shows: Anne Leroy, Médecin, RPPS 10003456786, verified by AC RACINE CARNET DEMO",
         "the GP's signed receipt, kept in Camille's vault",

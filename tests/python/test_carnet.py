@@ -463,6 +463,11 @@ def test_backup_restore_and_merge(tmp):
     handover = os.path.join(tmp, "handover.carnet-backup")
     vault.backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase"), [me.id])
     other, _ = new_vault(tmp, "other.carnet")
+    # Planned first: the patient sees what would come in, and nothing is written yet.
+    plan = other.vault.plan_merge_backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase"))
+    assert plan.records_added == 2
+    assert [c.change for c in plan.changes] == [carnet.ChangeKind.ADDED] * 2
+    assert other.vault.records() == []
     assert other.vault.merge_backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase")).records_added == 2
     again = other.vault.merge_backup(handover, carnet.BackupKey.PASSPHRASE("handover passphrase"))
     assert (again.records_added, again.records_skipped) == (0, 2)

@@ -182,3 +182,51 @@ pub fn at(year: i32, month: u8, day: u8) -> chrono::DateTime<chrono::Utc> {
     carnet_core::time::from_unix(date_time_ymd(year, month, day).unix_timestamp())
         .unwrap_or_default()
 }
+
+/// A practitioner's whole chain: the root, the intermediate and the practitioner, with the
+/// signer the practitioner's device holds and the trust store a patient's app ships with.
+#[derive(Debug)]
+pub struct Chain {
+    pub root: Authority,
+    pub inter: Authority,
+    pub leaf: Leaf,
+}
+
+impl Chain {
+    /// The chain of [`root`], [`intermediate`] and [`leaf`] (valid 2025 to 2028).
+    pub fn new() -> Self {
+        let root = root();
+        let inter = intermediate(&root);
+        let leaf = leaf(&inter);
+        Self { root, inter, leaf }
+    }
+
+    /// The chain of [`around_today`], for tests on the real clock.
+    pub fn around_today() -> Self {
+        let (root, inter, leaf) = around_today();
+        Self { root, inter, leaf }
+    }
+
+    pub fn signer(&self) -> carnet_core::trust::SoftwareSigner {
+        carnet_core::trust::SoftwareSigner::new(
+            &self.leaf.key_der,
+            vec![self.leaf.der.clone(), self.inter.der.clone()],
+        )
+        .unwrap_or_else(|e| panic!("test signer: {e}"))
+    }
+
+    /// The root, and the intermediate the patient's app ships with (a hello carries only the
+    /// practitioner's own certificate).
+    pub fn store(&self) -> carnet_core::trust::TrustStore {
+        let mut s = carnet_core::trust::TrustStore::new();
+        s.add((self.root.pem.clone() + &self.inter.pem).as_bytes())
+            .unwrap_or_else(|e| panic!("test store: {e}"));
+        s
+    }
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}

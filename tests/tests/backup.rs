@@ -6,6 +6,7 @@
 use carnet_core::backup::{self, BackupError, BackupOptions, Protection};
 use carnet_core::crypto::{KdfPolicy, Passphrase, RecoveryKey};
 use carnet_core::model::*;
+use carnet_core::vault::ImportOptions;
 use carnet_core::{Vault, VaultError};
 use carnet_tests::*;
 use std::path::Path;
@@ -82,6 +83,7 @@ fn backup_then_restore_into_a_new_vault_gives_identical_content() {
         &new_pass,
         &carnet_tests::options(),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap();
     assert_eq!(report.records_added as u64, summary.records);
@@ -116,6 +118,7 @@ fn a_passphrase_protected_backup_of_chosen_profiles() {
         &archive,
         Protection::Passphrase(&pass),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap();
     assert_eq!(report.profiles_added, 1);
@@ -134,6 +137,7 @@ fn a_passphrase_protected_backup_of_chosen_profiles() {
         &archive,
         Protection::Passphrase(&wrong),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap_err();
     assert!(matches!(err, BackupError::WrongKey), "{err:?}");
@@ -142,6 +146,7 @@ fn a_passphrase_protected_backup_of_chosen_profiles() {
         &archive,
         Protection::RecoveryKey(&t.recovery),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap_err();
     assert!(matches!(err, BackupError::WrongKey), "{err:?}");
@@ -189,6 +194,7 @@ fn merge_disjoint_same_newer_and_older_records() {
         &passphrase(),
         &carnet_tests::options(),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap();
 
@@ -237,6 +243,7 @@ fn merge_disjoint_same_newer_and_older_records() {
         &handover,
         Protection::Passphrase(&pass),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap();
     assert_eq!(report.profiles_present, 1);
@@ -271,6 +278,7 @@ fn merge_disjoint_same_newer_and_older_records() {
         &handover,
         Protection::Passphrase(&pass),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap();
     assert_eq!(
@@ -319,7 +327,13 @@ fn merge_bytes(
 ) -> Result<carnet_core::vault::ImportReport, BackupError> {
     let path = dir.join(format!("try-{}.carnet-backup", uuid_like()));
     std::fs::write(&path, bytes).unwrap();
-    let result = backup::merge(vault, &path, Protection::RecoveryKey(key), &policy());
+    let result = backup::merge(
+        vault,
+        &path,
+        Protection::RecoveryKey(key),
+        &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
+    );
     std::fs::remove_file(&path).unwrap();
     result
 }
@@ -486,6 +500,7 @@ fn restore_never_overwrites_and_leaves_nothing_when_it_fails() {
         &passphrase(),
         &carnet_tests::options(),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap_err();
     assert!(matches!(err, BackupError::Damaged(_)), "{err:?}");
@@ -505,6 +520,7 @@ fn restore_never_overwrites_and_leaves_nothing_when_it_fails() {
         &passphrase(),
         &carnet_tests::options(),
         &policy(),
+        &ImportOptions::trusting_no_one(chrono::Utc::now()),
     )
     .unwrap_err();
     assert!(matches!(err, BackupError::AlreadyExists));

@@ -7,6 +7,7 @@
 use carnet_core::backup::{self, BackupOptions, Protection};
 use carnet_core::crypto::{KdfPolicy, Passphrase};
 use carnet_core::model::*;
+use carnet_core::vault::ImportOptions;
 use carnet_tests::alloc::{Counting, peak_during};
 use carnet_tests::*;
 
@@ -64,6 +65,7 @@ fn demo_family_ten_thousand_records_and_a_50_mb_scan_round_trip() {
             &Passphrase::new("the new phone's passphrase"),
             &carnet_tests::options(),
             &KdfPolicy::insecure_for_tests(),
+            &ImportOptions::trusting_no_one(chrono::Utc::now()),
         )
         .unwrap()
     });

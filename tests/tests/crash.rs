@@ -12,6 +12,7 @@ use carnet_core::Vault;
 use carnet_core::backup::{self, Protection};
 use carnet_core::crypto::{KdfPolicy, Passphrase};
 use carnet_core::model::*;
+use carnet_core::vault::ImportOptions;
 use carnet_tests::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -183,6 +184,7 @@ fn check(path: &Path, dir: &Path, ledger: &Path, counts: &mut Counts) -> String 
             &Passphrase::new("scratch passphrase"),
             &options(),
             &KdfPolicy::insecure_for_tests(),
+            &ImportOptions::trusting_no_one(chrono::Utc::now()),
         )
         .unwrap_or_else(|e| panic!("a backup at its final name does not restore: {e}"));
         assert!(report.records_added > 0);

@@ -5,6 +5,7 @@
 
 use carnet_core::backup::{self, BackupError, BackupOptions, Protection};
 use carnet_core::crypto::{KdfPolicy, Passphrase};
+use carnet_core::vault::ImportOptions;
 use carnet_core::{Vault, VaultError};
 use carnet_tests::alloc::{Counting, peak_during};
 
@@ -88,6 +89,7 @@ fn four_gigabyte_argon2_headers_are_refused_without_allocating() {
             &Passphrase::new("a new passphrase, long enough"),
             &Default::default(),
             &KdfPolicy::production(),
+            &ImportOptions::trusting_no_one(chrono::Utc::now()),
         )
         .err()
     });

@@ -11,35 +11,10 @@ use carnet_core::trust::{
 use carnet_tests::pki::{self, at};
 use carnet_tests::*;
 
-struct Pki {
-    root: pki::Authority,
-    inter: pki::Authority,
-    leaf: pki::Leaf,
-}
+type Pki = pki::Chain;
 
 fn pki() -> Pki {
-    let root = pki::root();
-    let inter = pki::intermediate(&root);
-    let leaf = pki::leaf(&inter);
-    Pki { root, inter, leaf }
-}
-
-impl Pki {
-    fn signer(&self) -> SoftwareSigner {
-        SoftwareSigner::new(
-            &self.leaf.key_der,
-            vec![self.leaf.der.clone(), self.inter.der.clone()],
-        )
-        .unwrap()
-    }
-    /// The root, and the intermediate the patient's app ships with (a hello carries only the
-    /// practitioner's own certificate).
-    fn store(&self) -> TrustStore {
-        let mut s = TrustStore::new();
-        s.add((self.root.pem.clone() + &self.inter.pem).as_bytes())
-            .unwrap();
-        s
-    }
+    Pki::new()
 }
 
 /// The cardiologist's own prescription: he signs what he prescribed.
@@ -389,8 +364,7 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
     use chrono::TimeDelta;
     // On the real clock: the vault dates its audit log by it, and a receipt must fall within
     // the life of the share the log records.
-    let (root, inter, leaf) = pki::around_today();
-    let p = Pki { root, inter, leaf };
+    let p = Pki::around_today();
     let read_at = carnet_core::time::now();
     let now = read_at;
     let (t, family) = demo_vault(date("2026-11-18"));

@@ -2,12 +2,15 @@
 //! `carnet recovery-sheet` and `carnet erase`.
 
 use crate::exit::CliError;
-use crate::session::{Context, unlock};
+use crate::session::{Context, load_store, trust_dir, unlock};
 use crate::{output, secrets};
 use carnet_core::VaultOptions;
 use carnet_core::backup::{self, ArchiveKey, BackupOptions};
 use carnet_core::crypto::KdfPolicy;
+use carnet_core::model::RecordId;
 use carnet_core::time::{Clock, SystemClock};
+use carnet_core::trust::SignatureCheck;
+use carnet_core::vault::{ChangeKind, ImportOptions, ImportReport, MergeChoices};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -83,6 +86,50 @@ pub struct RestoreArgs {
     /// The backup is protected by a backup passphrase, not the recovery key.
     #[arg(long)]
     passphrase: bool,
+    /// With --merge: show what the merge would change and write nothing.
+    #[arg(long, requires = "merge")]
+    plan: bool,
+    /// With --merge: apply this replacement although it weakens the record (an allergy made
+    /// milder, a condition no longer active, a medication gone). The record id, as shown by
+    /// the merge or --plan. Repeatable.
+    #[arg(long, requires = "merge", value_name = "RECORD_ID")]
+    accept_weakening: Vec<RecordId>,
+    /// The authorities practitioners' signatures are checked against: a record keeps a
+    /// practitioner's provenance only if its signature verifies here.
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
+}
+
+/// The changes of a merge the patient must see: what was kept, refused or left out, and
+/// what was taken away with their consent. Additions and plain updates are only counted.
+fn print_changes(report: &ImportReport) {
+    for change in &report.changes {
+        let what = match change.change {
+            ChangeKind::Added | ChangeKind::Replaced => continue,
+            ChangeKind::Weakened => "weakened, as you accepted",
+            ChangeKind::WeakeningLeftOut => "LEFT OUT: the backup's copy takes something away",
+            ChangeKind::KeptVerified => "kept: this vault's copy is signed and verified",
+            ChangeKind::DatedInTheFuture => "REFUSED: the backup dates it in the future",
+            ChangeKind::ClaimNotEarned => {
+                "its practitioner's signature does not verify here: kept as entered by the patient"
+            }
+        };
+        println!(
+            "  {} {}: {what}",
+            change.record_id,
+            output::terminal_safe(&change.detail)
+        );
+    }
+    if report
+        .changes
+        .iter()
+        .any(|c| c.change == ChangeKind::WeakeningLeftOut)
+    {
+        println!(
+            "  To apply a change that was left out, check it with the person who made the backup, \
+             then merge again with --accept-weakening RECORD_ID."
+        );
+    }
 }
 
 pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
@@ -101,11 +148,32 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let key = ask_key(args.passphrase, false)?;
     let policy = KdfPolicy::production();
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let check = SignatureCheck {
+        store: &store,
+        now: SystemClock.now(),
+    };
+    let choices = MergeChoices {
+        accept_weakening: args.accept_weakening.into_iter().collect(),
+    };
+    let options = ImportOptions {
+        now: check.now,
+        check: &check,
+        choices: &choices,
+    };
     if args.merge {
         let vault = unlock(into, false)?;
-        let report = backup::merge(&vault, archive, key.protection(), &policy)?;
+        let report = if args.plan {
+            backup::plan_merge(&vault, archive, key.protection(), &policy, &options)?
+        } else {
+            backup::merge(&vault, archive, key.protection(), &policy, &options)?
+        };
         return output::emit(json, &report, || {
-            println!("Merged into {}:", into.display());
+            if args.plan {
+                println!("Merging would change {} (nothing written):", into.display());
+            } else {
+                println!("Merged into {}:", into.display());
+            }
             println!(
                 "  profiles: {} added, {} already here",
                 report.profiles_added, report.profiles_present
@@ -118,6 +186,17 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
                 "  attachments: {} added, {} skipped",
                 report.attachments_added, report.attachments_skipped
             );
+            if report.records_refused > 0 {
+                println!(
+                    "  {} record(s) refused: dated in the future",
+                    report.records_refused
+                );
+            }
+            println!(
+                "  practitioners' signatures verified here: {}",
+                report.signatures_verified
+            );
+            print_changes(&report);
         });
     }
     if let Some(dir) = into.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -131,6 +210,7 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
         &new_passphrase,
         &VaultOptions::default(),
         &policy,
+        &options,
     )?;
     let text = recovery.display_text();
     output::emit(
@@ -143,6 +223,11 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
                 report.attachments_added,
                 into.display()
             );
+            println!(
+                "Practitioners' signatures verified here: {}.",
+                report.signatures_verified
+            );
+            print_changes(&report);
             println!();
             println!(
                 "The restored vault has a new recovery key (write it down; it is shown only now):"

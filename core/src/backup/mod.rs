@@ -4,9 +4,11 @@
 //! [`write_file`] streams the chosen profiles out of the vault into an archive
 //! ([`archive`] documents the format) protected by the recovery key or a backup passphrase.
 //! [`restore_new`] builds a new vault from an archive; [`merge`] merges one into an open vault
-//! by the rule in [`crate::vault::ImportReport`]'s module: newest copy of a record wins,
-//! nothing is duplicated. Both are all or nothing: an archive that is damaged anywhere, even
-//! in its last byte, leaves no trace.
+//! by the rule of `vault::merge` (the newest copy of a record wins, nothing is duplicated, a
+//! verified record is never replaced, a weakening only with the patient's consent, a
+//! practitioner's provenance only if its signature verifies here), after [`plan_merge`] showed
+//! the patient what it would change. Both are all or nothing: an archive that is damaged
+//! anywhere, even in its last byte, leaves no trace.
 
 pub mod archive;
 mod error;
@@ -19,7 +21,7 @@ pub use sheet::recovery_sheet;
 use crate::crypto::{KdfParams, KdfPolicy, Passphrase, RecoveryKey};
 use crate::files;
 use crate::model::{Attachment, Profile, ProfileId, Record, RecordId};
-use crate::vault::{ExportSink, ImportReport, Vault, VaultError, VaultOptions};
+use crate::vault::{ExportSink, ImportOptions, ImportReport, Vault, VaultError, VaultOptions};
 use archive::{ArchiveReader, ArchiveWriter};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
@@ -139,24 +141,28 @@ pub fn write_file(
     })
 }
 
-/// Imports an opened archive into `vault`, in one transaction.
+/// Imports an opened archive into `vault`, in one transaction (or, not `write`, plans it).
 fn import_archive(
     vault: &Vault,
     reader: &mut ArchiveReader<'_>,
+    options: &ImportOptions<'_>,
+    write: bool,
 ) -> Result<ImportReport, BackupError> {
-    vault
-        .import(&mut || reader.next_item())
-        .map_err(|e| match e {
-            // The import checks the archive's content too (attachment parts in order and of
-            // their stated size, each record's profile present, each body valid): what it
-            // refuses there is a damaged archive, not a damaged vault.
-            BackupError::Vault(
-                VaultError::AttachmentDamaged(_)
-                | VaultError::Invalid(_)
-                | VaultError::ProfileNotFound,
-            ) => BackupError::Damaged("content"),
-            other => other,
-        })
+    let mut next = || reader.next_item();
+    let outcome = if write {
+        vault.import(&mut next, options)
+    } else {
+        vault.plan_import(&mut next, options)
+    };
+    outcome.map_err(|e| match e {
+        // The import checks the archive's content too (attachment parts in order and of
+        // their stated size, each record's profile present, each body valid): what it
+        // refuses there is a damaged archive, not a damaged vault.
+        BackupError::Vault(
+            VaultError::AttachmentDamaged(_) | VaultError::Invalid(_) | VaultError::ProfileNotFound,
+        ) => BackupError::Damaged("content"),
+        other => other,
+    })
 }
 
 fn read_file(archive: &Path) -> Result<BufReader<std::fs::File>, BackupError> {
@@ -166,16 +172,31 @@ fn read_file(archive: &Path) -> Result<BufReader<std::fs::File>, BackupError> {
     ))
 }
 
+/// What merging an archive into an open vault would change (its report's `changes`), writing
+/// nothing: what the patient reads before choosing.
+pub fn plan_merge(
+    vault: &Vault,
+    archive: &Path,
+    protection: Protection<'_>,
+    policy: &KdfPolicy,
+    options: &ImportOptions<'_>,
+) -> Result<ImportReport, BackupError> {
+    let mut input = read_file(archive)?;
+    let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
+    import_archive(vault, &mut reader, options, false)
+}
+
 /// Merges an archive into an open vault: the caregiver handover. All or nothing.
 pub fn merge(
     vault: &Vault,
     archive: &Path,
     protection: Protection<'_>,
     policy: &KdfPolicy,
+    options: &ImportOptions<'_>,
 ) -> Result<ImportReport, BackupError> {
     let mut input = read_file(archive)?;
     let mut reader = ArchiveReader::open(&mut input, protection, policy)?;
-    import_archive(vault, &mut reader)
+    import_archive(vault, &mut reader, options, true)
 }
 
 /// Restores an archive into a new vault at `target`, protected by `new_passphrase`: built under
@@ -192,6 +213,7 @@ pub fn restore_new(
     new_passphrase: &Passphrase,
     vault_options: &VaultOptions,
     policy: &KdfPolicy,
+    options: &ImportOptions<'_>,
 ) -> Result<(Vault, RecoveryKey, ImportReport), BackupError> {
     if target.symlink_metadata().is_ok() {
         return Err(BackupError::AlreadyExists);
@@ -203,7 +225,7 @@ pub fn restore_new(
     let built = Vault::create(&tmp, new_passphrase, vault_options)
         .map_err(BackupError::from)
         .and_then(|(vault, recovery)| {
-            let report = import_archive(&vault, &mut reader)?;
+            let report = import_archive(&vault, &mut reader, options, true)?;
             Ok((vault, recovery, report))
         });
     let (vault, recovery, report) = match built {
@@ -281,6 +303,11 @@ mod tests {
             &archive,
             Protection::RecoveryKey(&recovery),
             &KdfPolicy::insecure_for_tests(),
+            &ImportOptions {
+                now: crate::time::now(),
+                check: &crate::vault::TrustNoOne,
+                choices: &Default::default(),
+            },
         )
         .err();
         assert!(matches!(err, Some(BackupError::Damaged(_))), "{err:?}");

@@ -5,6 +5,7 @@
 //! Plain data with serde. Validation of national identifiers (INS, RPPS) lives in
 //! [`identifiers`]; everything here is free of storage and cryptography.
 
+pub mod compare;
 mod error;
 pub mod identifiers;
 mod ids;
@@ -14,6 +15,7 @@ mod record;
 pub mod uniffi_types;
 mod views;
 
+pub use compare::weakening;
 pub use error::ModelError;
 pub use identifiers::{Ins, Rpps};
 pub use ids::{AttachmentId, ProfileId, RecordId};
@@ -22,7 +24,7 @@ pub use record::{
     Allergy, AllergySeverity, Attachment, CodedConcept, Condition, ConditionStatus, Document,
     Immunisation, LabReport, LabResult, LabValue, Letter, Medication, MedicationDuration,
     NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody, RecordKind,
-    ReferenceRange,
+    ReferenceRange, SIGNATURE_ATTACHMENT,
 };
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,

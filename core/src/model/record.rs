@@ -517,6 +517,10 @@ impl RecordBody {
     }
 }
 
+/// The attachment that holds a signed record's signed bytes, so its signature can be checked
+/// again wherever the record goes (a later check, a backup, a handover).
+pub const SIGNATURE_ATTACHMENT: &str = "signature.carnet-signed";
+
 /// An encrypted file attached to a record (a scan, a PDF, a photo).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,12 +10,12 @@
 use super::SignedRecordError;
 use super::TrustStore;
 use super::signing;
-use crate::model::{NewRecord, ProfileId, Provenance, Record, RecordId};
-use crate::vault::{Vault, VaultError};
+use crate::model::{NewRecord, Profile, ProfileId, Provenance, Record, RecordId};
+use crate::vault::{ProvenanceCheck, Vault, VaultError};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The attachment that holds a record's signed bytes.
-pub const SIGNATURE_FILE: &str = "signature.carnet-signed";
+pub use crate::model::SIGNATURE_ATTACHMENT as SIGNATURE_FILE;
 const SIGNATURE_MEDIA_TYPE: &str = "application/vnd.carnet.signed-record";
 
 /// What to do with a record that is signed but whose certificate does not verify.
@@ -181,4 +181,38 @@ pub fn reverify(
         *bound_to_patient = still_bound;
     }
     Ok(vault.set_provenance(record, outcome)?)
+}
+
+/// The check a vault runs on a practitioner's record arriving in a backup or a handover: the
+/// provenance is earned again from the signed bytes, here, against this device's trust store.
+/// A signature that verifies, for this patient, over exactly this record, by the practitioner
+/// it names, is a verified practitioner's; an intact signature this store cannot vouch for is
+/// "NOT verified"; anything else is the patient's.
+#[derive(Debug)]
+pub struct SignatureCheck<'a> {
+    pub store: &'a TrustStore,
+    pub now: DateTime<Utc>,
+}
+
+impl ProvenanceCheck for SignatureCheck<'_> {
+    fn check(&self, record: &Record, signed: &[u8], profile: &Profile) -> Provenance {
+        let Ok(read) = signing::read(signed, self.store, self.now) else {
+            return Provenance::PatientEntered;
+        };
+        let (body, facts) = match &read {
+            Ok(v) => (&v.body, &v.facts),
+            Err(u) => (&u.body, &u.facts),
+        };
+        let same_record = *body == record.body
+            && facts.record_id.is_none_or(|id| id == record.id)
+            && facts.patient.as_ref().is_none_or(|p| p.is_for(profile));
+        let same_signer = match &read {
+            Ok(v) => signing::names_signer(body, &v.practitioner.identity),
+            Err(_) => true,
+        };
+        if !(same_record && same_signer) {
+            return Provenance::PatientEntered;
+        }
+        provenance(&read, self.now)
+    }
 }

@@ -25,7 +25,7 @@ pub use chain::MAX_CHAIN;
 pub use envelope::verify_by_leaf;
 pub use error::{ChainError, SignedRecordError};
 pub use identity::PractitionerIdentity;
-pub use import::{SignedImportError, UnverifiedPolicy, import_signed, reverify};
+pub use import::{SignatureCheck, SignedImportError, UnverifiedPolicy, import_signed, reverify};
 pub use policy::PractitionerPolicy;
 pub use signing::{
     Patient, Signer, SoftwareSigner, VerifiedRecord, names_signer, sign_record, verify_record,

@@ -16,6 +16,7 @@ pub mod audit;
 mod cipher;
 mod error;
 mod lifecycle;
+mod merge;
 mod profiles;
 mod query;
 mod records;
@@ -25,7 +26,11 @@ mod transfer;
 
 pub use audit::{AuditAction, AuditEvent, Receipt};
 pub use error::VaultError;
-pub use transfer::{ExportSink, ImportItem, ImportReport};
+pub use merge::{
+    Change, ChangeKind, ImportItem, ImportOptions, ImportReport, MergeChoices, ProvenanceCheck,
+    TrustNoOne,
+};
+pub use transfer::ExportSink;
 
 use crate::crypto::{KdfParams, KdfPolicy, Passphrase};
 use cipher::RowCipher;

@@ -11,6 +11,7 @@ use carnet_core::Vault;
 use carnet_core::backup::{self, BackupOptions, Protection};
 use carnet_core::crypto::{KdfParams, KdfPolicy, Passphrase, RecoveryKey};
 use carnet_core::model::*;
+use carnet_core::vault::ImportOptions;
 use carnet_tests::{Scan, options};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -188,6 +189,7 @@ fn main() {
                     &Passphrase::new("restored passphrase"),
                     &options(),
                     &KdfPolicy::insecure_for_tests(),
+                    &ImportOptions::trusting_no_one(chrono::Utc::now()),
                 );
                 let (v, _, _) = restored.unwrap();
                 drop(v);
