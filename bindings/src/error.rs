@@ -108,6 +108,11 @@ pub enum CarnetError {
     /// The doctor's hello expired: the doctor shows a new one.
     #[error("{reason}")]
     HelloExpired { reason: String },
+    /// The doctor's hello does not verify and the patient did not choose to share anyway:
+    /// nothing was sealed. Show who it claims to be, and share again with
+    /// `accept_unverified_doctor` only if the patient confirms with the doctor.
+    #[error("{reason}")]
+    UnverifiedRecipient { reason: String },
     /// The share was sealed for another device's hello, or needs a doctor session.
     #[error("{reason}")]
     WrongDevice { reason: String },
@@ -150,7 +155,8 @@ pub enum CarnetError {
     /// A signed record names another patient than the profile it is imported into.
     #[error("{reason}")]
     WrongPatient { reason: String },
-    /// A signed record names another practitioner (RPPS or name) than the one who signed it.
+    /// A signed record names another practitioner (RPPS or name) than the one who signed it,
+    /// or a receipt is signed by another key than the one that signed the doctor's hello.
     #[error("{reason}")]
     WrongPractitioner { reason: String },
     /// A signed record is older than Carnet accepts for an import: the practitioner signs a
@@ -291,6 +297,7 @@ impl From<ShareError> for CarnetError {
             ShareError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             ShareError::Expired { .. } => Self::ShareExpired { reason },
             ShareError::HelloExpired => Self::HelloExpired { reason },
+            ShareError::UnverifiedHello => Self::UnverifiedRecipient { reason },
             ShareError::WrongKey | ShareError::NeedsDoctorSession => Self::WrongDevice { reason },
             ShareError::Tampered | ShareError::EmergencyCardDamaged => Self::Tampered { reason },
             ShareError::Incomplete => Self::Incomplete { reason },
@@ -382,6 +389,9 @@ impl From<ReceiptError> for CarnetError {
         match e {
             ReceiptError::NotThisVaultsShare => Self::invalid(e.to_string()),
             ReceiptError::OutsideTheShareLife => Self::ClockMismatch {
+                reason: e.to_string(),
+            },
+            ReceiptError::OtherSigner => Self::WrongPractitioner {
                 reason: e.to_string(),
             },
             ReceiptError::Code(c) => c.into(),

@@ -141,12 +141,17 @@ impl ReaderSession {
 #[uniffi::export]
 impl ReaderSession {
     /// `sessions` are the doctor sessions whose hellos this device showed; with none, only
-    /// open shares can be read.
-    #[uniffi::constructor]
-    pub fn new(sessions: Vec<Arc<DoctorSession>>) -> Arc<Self> {
+    /// open shares can be read. `trust` is this device's trust store: an item reads as a
+    /// practitioner's, verified, only when its signature verifies against it (with none,
+    /// signed items read as "signed, not verifiable here").
+    #[uniffi::constructor(default(trust = None))]
+    pub fn new(sessions: Vec<Arc<DoctorSession>>, trust: Option<Arc<TrustStore>>) -> Arc<Self> {
         let sessions = sessions.iter().map(|s| s.duplicate()).collect();
         Arc::new(Self {
-            inner: Mutex::new(share::ReaderSession::new(sessions)),
+            inner: Mutex::new(share::ReaderSession::new(
+                sessions,
+                store_or_empty(trust.as_ref()),
+            )),
         })
     }
 
@@ -264,10 +269,13 @@ impl Vault {
 
     /// The patient shares a profile: its summary as of today, `selection` applied, sealed to
     /// the doctor's hello (the text scanned from the doctor's screen) or, with no hello, open
-    /// to anyone who scans it. Valid `lifetime_seconds` from now. The audit log keeps what
-    /// was shared, to which hello, and who the hello said it was, checked against `trust`
-    /// (as `parse_hello` showed it to the patient).
-    #[uniffi::method(default(trust = None))]
+    /// to anyone who scans it. Valid `lifetime_seconds` from now. Items from practitioners'
+    /// signed records carry their proof for the doctor's device to check. A hello that does
+    /// not verify against `trust` is refused (`UnverifiedRecipient`) before anything is sealed,
+    /// unless `accept_unverified_doctor` says the patient confirmed with the doctor; show the
+    /// result's `comparison_code` beside the code. The audit log keeps what was shared, to
+    /// which hello, who it said it was, and the key that signed it.
+    #[uniffi::method(default(trust = None, accept_unverified_doctor = false))]
     pub fn share_profile(
         &self,
         profile: ProfileId,
@@ -275,22 +283,24 @@ impl Vault {
         hello: Option<String>,
         lifetime_seconds: u64,
         trust: Option<Arc<TrustStore>>,
+        accept_unverified_doctor: bool,
     ) -> Result<PreparedShare, CarnetError> {
         let now = SystemClock.now();
         let hello = hello.map(|text| Hello::parse(&text, now)).transpose()?;
-        let recipient = hello
-            .as_ref()
-            .map(|h| h.recipient(&store_or_empty(trust.as_ref()), now));
+        let store = store_or_empty(trust.as_ref());
         let vault = self.open()?;
         let prepared = share::share_profile(
             &vault,
-            &profile,
-            &selection.into(),
-            hello.as_ref(),
-            recipient.as_ref(),
-            SystemClock.today(),
-            now,
-            Duration::from_secs(lifetime_seconds),
+            &share::ShareRequest {
+                profile,
+                selection: &selection.into(),
+                hello: hello.as_ref(),
+                trust: &store,
+                unverified_hello_accepted: accept_unverified_doctor,
+                today: SystemClock.today(),
+                now,
+                lifetime: Duration::from_secs(lifetime_seconds),
+            },
         )?;
         Ok(prepared.into())
     }

@@ -142,6 +142,13 @@ pub struct PreparedShare {
     pub sealed_len: u64,
     /// What the app must say before showing an open share; none for a sealed one.
     pub warning: Option<String>,
+    /// Who the hello said it was, as checked against the patient's trust store.
+    pub recipient: Option<String>,
+    /// Show it beside the code: the doctor's screen shows the same once it read the share,
+    /// or the share went through another device. None for an open share.
+    pub comparison_code: Option<String>,
+    /// How many items carry their practitioner's signature for the doctor's device to check.
+    pub proved_items: u64,
 }
 
 impl From<share::PreparedShare> for PreparedShare {
@@ -155,6 +162,9 @@ impl From<share::PreparedShare> for PreparedShare {
             items: p.items,
             sealed_len: p.sealed_len as u64,
             warning,
+            recipient: p.recipient.as_ref().map(share::Recipient::describe),
+            comparison_code: p.comparison_code,
+            proved_items: p.proved_items as u64,
         }
     }
 }
@@ -222,6 +232,8 @@ pub enum AuditAction {
         expires_at: UtcTimestamp,
         /// Who the doctor's hello said it was, as the patient was shown it.
         practitioner: Option<String>,
+        /// SHA-256 (hex) of the key that signed the hello: receipts must come from it.
+        hello_signer: Option<String>,
     },
     /// A doctor's device confirmed reading a share (a signed access receipt).
     ReceiptReceived {
@@ -286,12 +298,14 @@ impl From<CoreAuditAction> for AuditAction {
                 recipient,
                 expires_at,
                 practitioner,
+                hello_signer,
             } => Self::Shared {
                 profile_id,
                 items,
                 recipient,
                 expires_at,
                 practitioner,
+                hello_signer,
             },
             CoreAuditAction::ReceiptReceived(receipt) => Self::ReceiptReceived { receipt },
         }

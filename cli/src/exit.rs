@@ -243,6 +243,7 @@ impl From<ShareError> for CliError {
             ShareError::Tampered | ShareError::EmergencyCardDamaged => Exit::Integrity,
             ShareError::UnsupportedVersion(_) => Exit::Newer,
             ShareError::Incomplete => Exit::NotFound,
+            ShareError::UnverifiedHello => Exit::Usage,
             ShareError::Malformed(_)
             | ShareError::Truncated
             | ShareError::TooLarge
@@ -326,9 +327,9 @@ impl From<SignedImportError> for CliError {
 impl From<ReceiptError> for CliError {
     fn from(e: ReceiptError) -> Self {
         match e {
-            ReceiptError::NotThisVaultsShare | ReceiptError::OutsideTheShareLife => {
-                with(Exit::Integrity, e)
-            }
+            ReceiptError::NotThisVaultsShare
+            | ReceiptError::OutsideTheShareLife
+            | ReceiptError::OtherSigner => with(Exit::Integrity, e),
             ReceiptError::Code(c) => c.into(),
             ReceiptError::Signed(s) => s.into(),
             ReceiptError::Vault(v) => v.into(),

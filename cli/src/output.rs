@@ -401,15 +401,17 @@ fn source(s: carnet_core::share::pack::Source) -> &'static str {
     match s {
         Source::Patient => "entered by patient",
         Source::File => "imported from file",
-        Source::PractitionerVerified => "signed by practitioner, verified",
-        Source::PractitionerUnverified => "from practitioner, NOT verified",
+        Source::PractitionerVerified => "signed by practitioner, verified here",
+        Source::PractitionerUnverified => "signed, NOT verifiable here",
     }
 }
 
 /// A share as the doctor reads it in a terminal: allergies first, every item with its age and
-/// source.
+/// source as this device checked it, then the practitioners' signatures. Every string from the
+/// share goes through [`terminal_safe`]: content cannot rewrite the labels around it.
 pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDate) {
-    use carnet_core::share::ShareMode;
+    use carnet_core::share::{ProofOutcome, ShareMode};
+    let t = |s: &str| terminal_safe(s);
     let pack = &share.pack;
     let new = |d: carnet_core::share::pack::Day| {
         if pack.changes_since.is_some_and(|s| d >= s) {
@@ -422,19 +424,24 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     let birth = p.birth_date.to_date();
     println!(
         "{} — born {} ({} years)",
-        p.name,
+        t(&p.name),
         birth,
         today.years_since(birth).unwrap_or(0)
     );
     if let Some(b) = &p.blood_group {
-        println!("Blood group {b}");
+        println!("Blood group {}", t(b));
     }
     if let Some(c) = &p.emergency_contact {
-        println!("Emergency contact: {c}");
+        println!("Emergency contact: {}", t(c));
     }
     match &share.mode {
         ShareMode::ToHello { fingerprint } => println!("Sealed for this device ({fingerprint})"),
         ShareMode::Open => println!("Open share"),
+    }
+    if let Some(code) = &share.comparison_code {
+        println!(
+            "Comparison code: {code} (the patient's screen must show the same; if not, the share went through another device)"
+        );
     }
     println!("Summary as of {}", pack.as_of.to_date());
     println!("\nALLERGIES");
@@ -450,17 +457,17 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
         let reaction = a
             .reaction
             .as_ref()
-            .map(|r| format!(": {r}"))
+            .map(|r| format!(": {}", t(r)))
             .unwrap_or_default();
         println!(
             "  {}{severe}{reaction}  [{}]",
-            a.substance,
+            t(&a.substance),
             source(a.source)
         );
     }
     println!("\nCONDITIONS");
     for c in &pack.conditions {
-        println!("  {}  [{}]", c.name, source(c.source));
+        println!("  {}  [{}]", t(&c.name), source(c.source));
     }
     println!("\nCURRENT MEDICATIONS");
     for m in &pack.medications {
@@ -468,10 +475,10 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
         println!(
             "  {}{} {} — {} — {}, {} ({})  [{}]",
             new(m.prescribed_on),
-            m.name,
-            m.strength.as_deref().unwrap_or(""),
-            m.instructions,
-            m.prescriber,
+            t(&m.name),
+            t(m.strength.as_deref().unwrap_or("")),
+            t(&m.instructions),
+            t(&m.prescriber),
             d,
             age(d, today),
             source(m.source)
@@ -479,7 +486,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     }
     println!("\nLATEST LABS");
     for l in &pack.labs {
-        let unit = l.unit.as_deref().unwrap_or("");
+        let unit = t(l.unit.as_deref().unwrap_or(""));
         let d = l.latest.date.to_date();
         let flag = if l.latest.abnormal { " *" } else { "" };
         let old = if today.signed_duration_since(d).num_days() > 365 {
@@ -490,12 +497,12 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
         let previous = l
             .previous
             .first()
-            .map(|p| format!("; was {} {unit} on {}", p.value, p.date.to_date()))
+            .map(|p| format!("; was {} {unit} on {}", t(&p.value), p.date.to_date()))
             .unwrap_or_default();
         println!(
             "  {:<28} {} {unit}{flag} on {d} ({}){old}{previous}  [{}]",
-            l.analyte,
-            l.latest.value,
+            t(&l.analyte),
+            t(&l.latest.value),
             age(d, today),
             source(l.source)
         );
@@ -507,16 +514,32 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             "  {}{} {} ({}): {}  [{}]",
             d,
             new(l.date),
-            l.author,
+            t(&l.author),
             age(d, today),
-            l.subject,
+            t(&l.subject),
             source(l.source)
         );
         match &l.body {
-            Some(body) => body.lines().for_each(|line| println!("      {line}")),
+            Some(body) => body.lines().for_each(|line| println!("      {}", t(line))),
             None => println!(
                 "      (full text not included; the patient can share it with --letter-text)"
             ),
+        }
+    }
+    if !share.proofs.is_empty() {
+        println!("\nSIGNATURES (checked on this device)");
+        for check in &share.proofs {
+            let outcome = match check.outcome {
+                ProofOutcome::VerifiedHere => "verified here",
+                ProofOutcome::NotVerifiableHere => "NOT verifiable here",
+                ProofOutcome::DoesNotHold => "DOES NOT HOLD (its items read as the patient's)",
+            };
+            let reason = check
+                .reason
+                .as_ref()
+                .map(|r| format!(" ({})", t(r)))
+                .unwrap_or_default();
+            println!("  [{outcome}] {}{reason}", t(&check.signer));
         }
     }
 }

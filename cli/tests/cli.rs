@@ -332,7 +332,10 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         "Hémoglobine glyquée",
         "was 7.4 %",
         "cardiologie",
-        "QR version 20",
+        "2 with the cardiologist's signature; ",
+        "frames to animate",
+        "the cardiologist's signatures verified on the GP's device, against its own trust store: 2",
+        "both screens show the comparison code ",
         "record by record: identical",
         "the cardiologist's 2 signed records verified again on the new phone",
         "[signed, verified]",
@@ -341,13 +344,21 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    // The printable page marks the cardiologist's signed items as verified, the typed ones not.
+    // The printable page marks the cardiologist's signed items as verified on the GP's
+    // device (the letter and the dose change), lists both signatures, and the typed items not.
     let page = std::fs::read_to_string(dir.join("summary.html")).unwrap();
     assert_eq!(
-        page.matches("src-verified\">signé par un praticien, vérifié")
-            .count(),
+        page.matches("src-verified\">signé par un praticien, vérifié sur ce poste</span></td>")
+            .count()
+            + page
+                .matches("src-verified\">signé par un praticien, vérifié sur ce poste</span></p>")
+                .count(),
         2,
         "the letter and the dose change"
+    );
+    assert_eq!(
+        page.matches("vérifié sur ce poste</span> Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE CARNET DEMO").count(),
+        2
     );
     assert!(page.contains("src-patient\">saisi par le patient"));
     assert!(

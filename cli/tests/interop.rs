@@ -94,13 +94,35 @@ fn codes_written_by_carnet_decode_byte_exact_with_zbar_and_zxing() {
     assert_eq!(zxing(&hello_png), hello_text, "zxing: hello");
 
     let share_png = dir.join("share2.png");
+    // Without the patient's choice, an unverified hello gets nothing.
+    let refused = carnet(
+        &dir,
+        &[
+            "share",
+            "--profile",
+            "Léa Martin",
+            "--for",
+            hello_png.to_str().unwrap(),
+            "--out",
+            share_png.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("nothing was sealed"));
+    assert!(!share_png.exists());
     let share: serde_json::Value = serde_json::from_slice(&ok(
         &dir,
         &[
             "--json",
             "share",
+            // Léa's file holds nothing signed: her share is one code (Camille's carries the
+            // cardiologist's proofs, in frames: the next test).
+            "--profile",
+            "Léa Martin",
             "--for",
             hello_png.to_str().unwrap(),
+            // This hello has no certificate: the patient chose to share anyway.
+            "--accept-unverified-doctor",
             "--out",
             share_png.to_str().unwrap(),
         ],

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let session = DoctorSession::from_secret([7u8; 32], expiry);
-    let mut reader = ReaderSession::new(vec![session]);
+    let mut reader = ReaderSession::new(vec![session], carnet_core::trust::TrustStore::new());
     // Several texts separated by newlines: frames arrive one after another.
     for line in String::from_utf8_lossy(data).split('\n') {
         let _ = reader.push_text(line, now);

@@ -248,7 +248,7 @@ def test_doctor_keyed_exchange(tmp):
     doctor = carnet.DoctorSession(900)
     hello = doctor.hello_text()
     assert carnet.parse_hello(hello).fingerprint == doctor.fingerprint()
-    prepared = vault.share_profile(me.id, carnet.ShareSelection(), hello, 1800)
+    prepared = vault.share_profile(me.id, carnet.ShareSelection(), hello, 1800, accept_unverified_doctor=True)
     assert prepared.mode == carnet.ShareMode.TO_HELLO(doctor.fingerprint())
     reader = carnet.ReaderSession([doctor])
     assert reader.push_text(prepared.codes[0]).complete
@@ -263,7 +263,7 @@ def test_doctor_keyed_exchange(tmp):
     # Frames, in any order.
     for i in range(3):
         vault.add_record(letter(me.id, f"2026-10-0{i + 1}", 400, i))
-    frames = vault.share_profile(me.id, carnet.ShareSelection(letter_text=True), hello, 600).codes
+    frames = vault.share_profile(me.id, carnet.ShareSelection(letter_text=True), hello, 600, accept_unverified_doctor=True).codes
     assert len(frames) > 1
     random.Random(3).shuffle(frames)
     reader = carnet.ReaderSession([doctor])

@@ -48,7 +48,7 @@ fn read(
     sessions: Vec<DoctorSession>,
     now: DateTime<Utc>,
 ) -> Result<share::OpenedShare, ShareError> {
-    let mut reader = ReaderSession::new(sessions);
+    let mut reader = ReaderSession::new(sessions, carnet_core::trust::TrustStore::new());
     for t in texts {
         reader.push_text(t, now)?;
     }
@@ -69,6 +69,7 @@ fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
     let prepared = share::prepare(
         &summary,
         &Selection::default(),
+        &share::SignedRecords::none(),
         Some(&hello),
         instant(NOW + HOUR),
     )
@@ -116,8 +117,14 @@ fn doctor_keyed_share_round_trips_and_only_that_device_reads_it() {
 #[test]
 fn open_share_round_trips_and_says_anyone_can_read_it() {
     let summary = demo_summary();
-    let prepared =
-        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     assert_eq!(prepared.mode, ShareMode::Open);
     assert!(prepared.warning().unwrap().contains("Anyone who scans"));
     let opened = read(&prepared.codes, vec![], instant(NOW)).unwrap();
@@ -135,6 +142,7 @@ fn expiry_is_enforced_by_the_reader_in_both_modes() {
         let prepared = share::prepare(
             &summary,
             &Selection::default(),
+            &share::SignedRecords::none(),
             recipient.as_ref(),
             instant(NOW + HOUR),
         )
@@ -163,6 +171,7 @@ fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
     let prepared = share::prepare(
         &summary,
         &Selection::default(),
+        &share::SignedRecords::none(),
         Some(doctor.hello()),
         instant(NOW + HOUR),
     )
@@ -175,8 +184,13 @@ fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
     for i in 0..sealed.len() {
         let mut bad = sealed.clone();
         bad[i] ^= 0x01;
-        let err = seal::open(&bad, &sessions, instant(NOW))
-            .expect_err("a modified share must be refused");
+        let err = seal::open(
+            &bad,
+            &sessions,
+            &carnet_core::trust::TrustStore::new(),
+            instant(NOW),
+        )
+        .expect_err("a modified share must be refused");
         let expected = match i {
             0 => matches!(err, ShareError::UnsupportedVersion(_)),
             1 => matches!(err, ShareError::Malformed(_)),
@@ -191,12 +205,24 @@ fn every_flipped_byte_of_a_share_is_refused_never_accepted() {
 #[test]
 fn truncated_shares_are_reported_as_truncated() {
     let summary = demo_summary();
-    let prepared =
-        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     let sealed = sealed_bytes(&prepared);
     for len in [0, 1, 5, 20, 40, sealed.len() / 2, sealed.len() - 1] {
         assert_eq!(
-            seal::open(&sealed[..len], &[], instant(NOW)).unwrap_err(),
+            seal::open(
+                &sealed[..len],
+                &[],
+                &carnet_core::trust::TrustStore::new(),
+                instant(NOW)
+            )
+            .unwrap_err(),
             ShareError::Truncated,
             "cut at {len}"
         );
@@ -218,12 +244,24 @@ fn truncated_shares_are_reported_as_truncated() {
 #[test]
 fn unknown_versions_are_typed() {
     let summary = demo_summary();
-    let prepared =
-        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     let mut sealed = sealed_bytes(&prepared);
     sealed[0] = 2;
     assert_eq!(
-        seal::open(&sealed, &[], instant(NOW)).unwrap_err(),
+        seal::open(
+            &sealed,
+            &[],
+            &carnet_core::trust::TrustStore::new(),
+            instant(NOW)
+        )
+        .unwrap_err(),
         ShareError::UnsupportedVersion(2)
     );
     let future = prepared.codes[0].replacen("CS1:", "CS2:", 1);
@@ -249,7 +287,10 @@ fn the_reader_survives_hostile_text() {
         let body: String = (0..len)
             .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
             .collect();
-        let mut reader = ReaderSession::new(vec![session(NOW, 60)]);
+        let mut reader = ReaderSession::new(
+            vec![session(NOW, 60)],
+            carnet_core::trust::TrustStore::new(),
+        );
         assert!(
             reader
                 .push_text(&format!("{kind}{body}"), instant(NOW))
@@ -292,6 +333,7 @@ fn a_large_share_becomes_frames_that_survive_loss_disorder_and_duplicates() {
     let prepared = share::prepare(
         &summary,
         &selection,
+        &share::SignedRecords::none(),
         Some(doctor.hello()),
         instant(NOW + HOUR),
     )
@@ -319,10 +361,13 @@ fn a_large_share_becomes_frames_that_survive_loss_disorder_and_duplicates() {
         let dupes: Vec<String> = kept.iter().filter(|_| rng.gen_bool(0.3)).cloned().collect();
         kept.extend(dupes);
         kept.shuffle(&mut rng);
-        let mut reader = ReaderSession::new(vec![DoctorSession::from_secret(
-            *doctor.secret_bytes(),
-            doctor.hello().expires_at,
-        )]);
+        let mut reader = ReaderSession::new(
+            vec![DoctorSession::from_secret(
+                *doctor.secret_bytes(),
+                doctor.hello().expires_at,
+            )],
+            carnet_core::trust::TrustStore::new(),
+        );
         let mut last = 0.0;
         for code in &kept {
             let progress = reader.push_text(code, instant(NOW)).unwrap();
@@ -352,9 +397,16 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
         letters: Some(6),
         ..Default::default()
     };
-    let prepared = share::prepare(&summary, &selection, None, instant(NOW + HOUR)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &selection,
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     assert!(prepared.is_animated());
-    let mut reader = ReaderSession::new(vec![]);
+    let mut reader = ReaderSession::new(vec![], carnet_core::trust::TrustStore::new());
     let first = &prepared.codes[0];
     let (_, mut bytes) = text::decode(first).unwrap();
     bytes[30] ^= 0x10;
@@ -364,7 +416,14 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
         Err(ShareError::Code(QrError::FrameRejected(_)))
     ));
     // A frame of another share is refused too, and the session goes on.
-    let other = share::prepare(&summary, &selection, None, instant(NOW + HOUR)).unwrap();
+    let other = share::prepare(
+        &summary,
+        &selection,
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     reader.push_text(&prepared.codes[1], instant(NOW)).unwrap();
     assert_eq!(
         reader.push_text(&other.codes[2], instant(NOW)).unwrap_err(),
@@ -381,19 +440,25 @@ fn a_corrupted_frame_is_refused_without_ending_the_session() {
 #[test]
 fn png_written_here_reads_back_with_rqrr() {
     let summary = demo_summary();
-    let prepared =
-        share::prepare(&summary, &Selection::default(), None, instant(NOW + HOUR)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        &share::SignedRecords::none(),
+        None,
+        instant(NOW + HOUR),
+    )
+    .unwrap();
     let png = QrMatrix::encode(&prepared.codes[0], carnet_core::qr::MAX_SINGLE_VERSION)
         .unwrap()
         .to_png(6);
-    let mut reader = ReaderSession::new(vec![]);
+    let mut reader = ReaderSession::new(vec![], carnet_core::trust::TrustStore::new());
     assert!(reader.push_image(&png, instant(NOW)).unwrap().complete);
     assert_eq!(
         reader.into_result().unwrap().pack,
         selection::build(&summary, &Selection::default())
     );
     assert_eq!(
-        ReaderSession::new(vec![])
+        ReaderSession::new(vec![], carnet_core::trust::TrustStore::new())
             .push_image(b"not an image", instant(NOW))
             .unwrap_err(),
         ShareError::Code(QrError::BadImage)
@@ -407,6 +472,7 @@ fn sizes_demo_pack_fits_version_20_and_heavy_pack_version_25() {
     let demo = share::prepare(
         &summary,
         &Selection::default(),
+        &share::SignedRecords::none(),
         Some(doctor.hello()),
         instant(NOW + HOUR),
     )
@@ -427,6 +493,7 @@ fn sizes_demo_pack_fits_version_20_and_heavy_pack_version_25() {
     let heavy = share::prepare(
         &heavy_summary,
         &Selection::default(),
+        &share::SignedRecords::none(),
         Some(doctor.hello()),
         instant(NOW + HOUR),
     )
@@ -500,13 +567,16 @@ fn each_share_is_logged_with_its_items_and_recipient() {
     let doctor = session(NOW, 15 * 60);
     let prepared = share::share_profile(
         t.vault(),
-        &family.adult.id,
-        &Selection::default(),
-        Some(doctor.hello()),
-        None,
-        today(),
-        instant(NOW),
-        Duration::from_secs(1800),
+        &share::ShareRequest {
+            profile: family.adult.id,
+            selection: &Selection::default(),
+            hello: Some(doctor.hello()),
+            trust: &carnet_core::trust::TrustStore::new(),
+            unverified_hello_accepted: true,
+            today: today(),
+            now: instant(NOW),
+            lifetime: Duration::from_secs(1800),
+        },
     )
     .unwrap();
     let last = t.vault().audit_log().unwrap().pop().unwrap();
@@ -530,13 +600,16 @@ fn each_share_is_logged_with_its_items_and_recipient() {
     let events = t.vault().audit_log().unwrap().len();
     let err = share::share_profile(
         t.vault(),
-        &family.adult.id,
-        &Selection::default(),
-        Some(doctor.hello()),
-        None,
-        today(),
-        instant(NOW + 901),
-        Duration::from_secs(60),
+        &share::ShareRequest {
+            profile: family.adult.id,
+            selection: &Selection::default(),
+            hello: Some(doctor.hello()),
+            trust: &carnet_core::trust::TrustStore::new(),
+            unverified_hello_accepted: true,
+            today: today(),
+            now: instant(NOW + 901),
+            lifetime: Duration::from_secs(60),
+        },
     );
     assert!(matches!(
         err,
@@ -584,6 +657,8 @@ fn printable_page_is_self_contained_escaped_and_bilingual() {
         pack: selection::build(&summary, &Selection::default()),
         mode: ShareMode::Open,
         expires_at: instant(NOW),
+        proofs: vec![],
+        comparison_code: None,
     };
     let fr = share::printable::render(
         &opened,
@@ -628,6 +703,8 @@ fn a_lab_from_fourteen_months_ago_looks_old() {
         pack: selection::build(&summary, &Selection::default()),
         mode: ShareMode::Open,
         expires_at: instant(NOW),
+        proofs: vec![],
+        comparison_code: None,
     };
     let page = share::printable::render(&opened, today(), "", share::printable::Lang::En);
     assert!(page.contains("<tr class=\"old\">"), "old lab not marked");
@@ -656,6 +733,7 @@ fn vector_pack() -> ConsultationPack {
             code: Some("ATC:C07AB07".into()),
             source: Source::PractitionerVerified,
             notes: None,
+            proof: None,
         }],
         labs: vec![PackLab {
             analyte: "HbA1c".into(),
@@ -673,9 +751,12 @@ fn vector_pack() -> ConsultationPack {
             }],
             reference_range: Some("4–6".into()),
             source: Source::Patient,
+            proof: None,
         }],
         letters: vec![],
         changes_since: None,
+        proofs: vec![],
+        certificates: vec![],
     }
 }
 
@@ -699,7 +780,12 @@ fn share_v1_test_vector_still_reads() {
         instant(VECTOR_SHARE_EXPIRY - 1),
     )
     .unwrap();
-    assert_eq!(opened.pack, vector_pack());
+    // Written before shares carried proofs, its sender's "verified" on the bisoprolol has
+    // nothing behind it: the doctor's device reads it as the patient's word.
+    let mut as_read = vector_pack();
+    as_read.medications[0].source = Source::Patient;
+    assert_eq!(opened.pack, as_read);
+    assert!(opened.proofs.is_empty());
     assert_eq!(opened.expires_at, instant(VECTOR_SHARE_EXPIRY));
     // The current writer still produces it byte for byte; if the writer is deliberately
     // changed (a new dictionary, a new version), update this half, never the one above.

@@ -333,16 +333,20 @@ fn a_signed_hello_tells_the_patient_who_they_share_with() {
         .unwrap();
     let prepared = share::share_profile(
         t.vault(),
-        &profile.id,
-        &Selection::default(),
-        Some(&hello),
-        Some(&recipient),
-        date("2026-11-18"),
-        now,
-        std::time::Duration::from_secs(600),
+        &share::ShareRequest {
+            profile: profile.id,
+            selection: &Selection::default(),
+            hello: Some(&hello),
+            trust: &p.store(),
+            unverified_hello_accepted: false,
+            today: date("2026-11-18"),
+            now,
+            lifetime: std::time::Duration::from_secs(600),
+        },
     )
     .unwrap();
-    let mut reader = share::ReaderSession::new(vec![session]);
+    let mut reader =
+        share::ReaderSession::new(vec![session], carnet_core::trust::TrustStore::new());
     assert!(reader.push_text(&prepared.codes[0], now).unwrap().complete);
     match t.vault().audit_log().unwrap().pop().unwrap().action {
         AuditAction::Shared { practitioner, .. } => {
@@ -368,20 +372,26 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
     let read_at = carnet_core::time::now();
     let now = read_at;
     let (t, family) = demo_vault(date("2026-11-18"));
-    let session = DoctorSession::new(now, std::time::Duration::from_secs(900)).unwrap();
+    // The GP's device signs its hello: the receipt must come from the same key.
+    let mut session = DoctorSession::new(now, std::time::Duration::from_secs(900)).unwrap();
+    session.sign_hello(&p.signer()).unwrap();
     let prepared = share::share_profile(
         t.vault(),
-        &family.adult.id,
-        &Selection::default(),
-        Some(session.hello()),
-        None,
-        date("2026-11-18"),
-        now,
-        std::time::Duration::from_secs(600),
+        &share::ShareRequest {
+            profile: family.adult.id,
+            selection: &Selection::default(),
+            hello: Some(session.hello()),
+            trust: &p.store(),
+            unverified_hello_accepted: false,
+            today: date("2026-11-18"),
+            now,
+            lifetime: std::time::Duration::from_secs(600),
+        },
     )
     .unwrap();
     let fingerprint = session.hello().fingerprint();
-    let mut reader = share::ReaderSession::new(vec![session]);
+    let mut reader =
+        share::ReaderSession::new(vec![session], carnet_core::trust::TrustStore::new());
     reader.push_text(&prepared.codes[0], now).unwrap();
     let opened = reader.into_result().unwrap();
 
@@ -449,7 +459,52 @@ fn an_access_receipt_tells_the_patient_who_read_what_and_when() {
         keep(&opened, read_at + TimeDelta::days(1)),
         Err(receipt::ReceiptError::OutsideTheShareLife)
     ));
+    // Another certificate holder, even one the store verifies, cannot log "read" for it.
+    let colleague = pki::leaf(&p.inter);
+    let colleague = SoftwareSigner::new(
+        &colleague.key_der,
+        vec![colleague.der.clone(), p.inter.der.clone()],
+    )
+    .unwrap();
+    let forged = receipt::sign_receipt(&opened, &colleague, read_at).unwrap();
+    assert!(matches!(
+        receipt::keep_receipt(
+            t.vault(),
+            &text::encode(CodeKind::Receipt, &forged),
+            &p.store()
+        ),
+        Err(receipt::ReceiptError::OtherSigner)
+    ));
+    // The same receipt scanned again is kept once.
+    receipt::keep_receipt(t.vault(), &code, &p.store()).unwrap();
     assert_eq!(receipt::receipts(t.vault()).unwrap().len(), 2);
+
+    // A share to a hello nobody signed binds no key: its receipt is kept, NOT verified.
+    let anonymous = DoctorSession::new(now, std::time::Duration::from_secs(900)).unwrap();
+    let prepared = share::share_profile(
+        t.vault(),
+        &share::ShareRequest {
+            profile: family.adult.id,
+            selection: &Selection::default(),
+            hello: Some(anonymous.hello()),
+            trust: &p.store(),
+            unverified_hello_accepted: true,
+            today: date("2026-11-18"),
+            now,
+            lifetime: std::time::Duration::from_secs(600),
+        },
+    )
+    .unwrap();
+    let mut reader =
+        share::ReaderSession::new(vec![anonymous], carnet_core::trust::TrustStore::new());
+    reader.push_text(&prepared.codes[0], now).unwrap();
+    let unbound = keep(&reader.into_result().unwrap(), read_at).unwrap();
+    assert!(!unbound.verified);
+    assert!(
+        unbound
+            .practitioner
+            .starts_with("NOT bound to the doctor's code")
+    );
 }
 
 fn import(

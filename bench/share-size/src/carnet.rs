@@ -37,7 +37,13 @@ pub fn encode(
     let session = DoctorSession::new(now, hello::DEFAULT_HELLO_LIFETIME)?;
     let expires_at =
         carnet_core::time::after(now, DEFAULT_SHARE_LIFETIME).ok_or("time out of range")?;
-    let prepared = share::prepare(summary, &selection, Some(session.hello()), expires_at)?;
+    let prepared = share::prepare(
+        summary,
+        &selection,
+        &share::SignedRecords::none(),
+        Some(session.hello()),
+        expires_at,
+    )?;
 
     // The single code the app would show if there were no frame fallback: the same sealed
     // share (its length does not depend on the random ephemeral key), in one code.
@@ -61,7 +67,7 @@ pub fn encode(
     };
 
     // The doctor's side reads what the app shows and must get the same pack back.
-    let mut reader = ReaderSession::new(vec![session]);
+    let mut reader = ReaderSession::new(vec![session], carnet_core::trust::TrustStore::new());
     for code in &prepared.codes {
         if reader.push_text(code, now)?.complete {
             break;

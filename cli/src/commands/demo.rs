@@ -70,6 +70,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let state = dir.join("doctor-state");
     let hello_png = dir.join("hello.png");
     let share_png = dir.join("share.png");
+    let share_frames = dir.join("share-frames");
     let receipt_png = dir.join("receipt.png");
     let html = dir.join("summary.html");
     let session = doctor::new_session(
@@ -84,23 +85,57 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     )?;
     let hello = share_cmd::read_hello(Some(&hello_png), None)?
         .ok_or_else(|| CliError::other("no hello"))?;
-    let recipient = hello.recipient(&pki.store, SystemClock.now());
     let prepared = share::share_profile(
         &vault,
-        &family.adult.id,
-        &Selection::default(),
-        Some(&hello),
-        Some(&recipient),
-        today,
-        SystemClock.now(),
-        share::DEFAULT_SHARE_LIFETIME,
+        &share::ShareRequest {
+            profile: family.adult.id,
+            selection: &Selection::default(),
+            hello: Some(&hello),
+            trust: &pki.store,
+            unverified_hello_accepted: false,
+            today,
+            now: SystemClock.now(),
+            lifetime: share::DEFAULT_SHARE_LIFETIME,
+        },
     )?;
-    let code = prepared
-        .codes
-        .first()
-        .ok_or_else(|| CliError::other("empty share"))?;
-    files::write_code_text(code, qr::MAX_SINGLE_VERSION, &share_png)?;
-    let received = doctor::receive_files(&state, std::slice::from_ref(&share_png))?;
+    let recipient = prepared
+        .recipient
+        .clone()
+        .ok_or_else(|| CliError::other("no recipient"))?;
+    // One code, or the frames an app would animate (the cardiologist's proofs make the demo
+    // share larger than one code).
+    let share_images: Vec<PathBuf> = if prepared.is_animated() {
+        std::fs::create_dir_all(&share_frames)?;
+        prepared
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| {
+                let path = share_frames.join(format!("frame-{:03}.png", i + 1));
+                files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path).map(|()| path)
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        let code = prepared
+            .codes
+            .first()
+            .ok_or_else(|| CliError::other("empty share"))?;
+        files::write_code_text(code, qr::MAX_SINGLE_VERSION, &share_png)?;
+        vec![share_png.clone()]
+    };
+    // The GP's device checks the cardiologist's signatures against its own trust store.
+    let received = doctor::receive_files(&state, pki.store.clone(), &share_images)?;
+    if received.comparison_code != prepared.comparison_code {
+        return Err(CliError::new(
+            Exit::Integrity,
+            "the two screens show different comparison codes",
+        ));
+    }
+    let verified_here = received
+        .proofs
+        .iter()
+        .filter(|p| p.outcome == share::ProofOutcome::VerifiedHere)
+        .count();
     let printed = now
         .with_timezone(&chrono::Local)
         .format("%d/%m/%Y %H:%M")
@@ -158,7 +193,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         return output::json(&serde_json::json!({
             "backup": archive, "restored": restored_path, "restored_records": report.records_added, "signatures_verified_again": report.signatures_verified, "identical": true,
             "vault": path, "passphrase": DEMO_PASSPHRASE, "summary": summary,
-            "hello": hello_png, "share": share_png, "share_qr_version": prepared.version, "summary_html": html,
+            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html,
         }));
     }
     println!("Demo vault: {}", path.display());
@@ -186,19 +221,31 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     );
     println!("     Camille's phone shows: {}", recipient.describe());
     println!(
-        "  2. Camille's share, sealed to it ({} items, QR version {}): {}",
+        "  2. Camille's share, sealed to it ({} items, {} with the cardiologist's signature; {}): {}",
         prepared.items.len(),
-        prepared
-            .version
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "animated".into()),
-        share_png.display()
+        prepared.proved_items,
+        match prepared.version {
+            Some(v) => format!("one QR code, version {v}"),
+            None => format!("{} frames to animate", prepared.codes.len()),
+        },
+        share_images
+            .first()
+            .and_then(|p| p.parent())
+            .unwrap_or(&dir)
+            .display()
     );
     println!(
-        "  3. read back from the image by the doctor's device: {} medications, {} lab results, {} allergy",
+        "     both screens show the comparison code {}",
+        received.comparison_code.as_deref().unwrap_or("-")
+    );
+    println!(
+        "  3. read back from the images by the doctor's device: {} medications, {} lab results, {} allergy;",
         received.pack.medications.len(),
         received.pack.labs.len(),
         received.pack.allergies.len()
+    );
+    println!(
+        "     the cardiologist's signatures verified on the GP's device, against its own trust store: {verified_here}"
     );
     println!("  4. the printable page:          {}", html.display());
     println!(

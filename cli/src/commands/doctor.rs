@@ -7,14 +7,14 @@
 use crate::exit::CliError;
 use crate::files;
 use crate::output;
-use crate::session::doctor_state;
+use crate::session::{doctor_state, load_store, trust_dir};
 use carnet_core::qr::{self, QrMatrix};
 use carnet_core::share::printable::{self, Lang};
 use carnet_core::share::{
     DoctorSession, OpenedShare, ReaderSession, ShareError, emergency, receipt,
 };
 use carnet_core::time::{self, Clock, SystemClock};
-use carnet_core::trust::{Signer, SoftwareSigner};
+use carnet_core::trust::{Signer, SoftwareSigner, TrustStore};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -128,10 +128,15 @@ pub fn new_session(
     Ok(session)
 }
 
-/// Reads a share from image files with the sessions kept in `state`.
-pub fn receive_files(state: &Path, files: &[PathBuf]) -> Result<OpenedShare, CliError> {
+/// Reads a share from image files with the sessions kept in `state`, its proofs checked
+/// against this device's `trust` store.
+pub fn receive_files(
+    state: &Path,
+    trust: TrustStore,
+    files: &[PathBuf],
+) -> Result<OpenedShare, CliError> {
     let now = SystemClock.now();
-    let mut reader = ReaderSession::new(load_sessions(state, now));
+    let mut reader = ReaderSession::new(load_sessions(state, now), trust);
     for path in files {
         reader.push_image(&files::read_input(path)?, now)?;
     }
@@ -198,6 +203,10 @@ pub struct ReceiveArgs {
     /// Where the hello sessions are kept [default: the user's data directory, carnet/doctor].
     #[arg(long, env = "CARNET_DOCTOR_STATE")]
     state: Option<PathBuf>,
+    /// The authorities this device trusts: a practitioner's item reads as verified only when
+    /// its signature verifies against them.
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
 }
 
 /// Reads a share (or an emergency card) from images or scanned texts and prints it.
@@ -215,7 +224,8 @@ pub fn receive(args: ReceiveArgs, json: bool) -> Result<(), CliError> {
         let verified = emergency::verify(card, today)?;
         return output::emit(json, &verified, || output::emergency(&verified));
     }
-    let mut reader = ReaderSession::new(load_sessions(&state, now));
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let mut reader = ReaderSession::new(load_sessions(&state, now), store);
     let mut rejected = 0usize;
     let mut last_error = None;
     for text in &texts {
@@ -276,12 +286,15 @@ pub struct ReceiptArgs {
     out: PathBuf,
     #[arg(long, env = "CARNET_DOCTOR_STATE")]
     state: Option<PathBuf>,
+    #[arg(long, env = "CARNET_TRUST_DIR")]
+    trust_dir: Option<PathBuf>,
 }
 
 /// Reads the share again from its images and signs a receipt for it.
 pub fn receipt(args: ReceiptArgs, json: bool) -> Result<(), CliError> {
     let signer = signer(&args.cert, &args.key)?;
-    let share = receive_files(&doctor_state(args.state)?, &args.files)?;
+    let store = load_store(&trust_dir(args.trust_dir)?)?;
+    let share = receive_files(&doctor_state(args.state)?, store, &args.files)?;
     let code = receipt::receipt_code(&share, &signer, SystemClock.now())?;
     files::write_code_text(&code, qr::MAX_SINGLE_VERSION, &args.out)?;
     output::emit(

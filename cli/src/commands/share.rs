@@ -56,6 +56,11 @@ pub struct ShareArgs {
     /// Where the trusted authorities are, to verify the doctor's hello.
     #[arg(long, env = "CARNET_TRUST_DIR")]
     trust_dir: Option<PathBuf>,
+    /// Seal to a doctor's hello that does not verify (no certificate, or one the trusted
+    /// authorities do not vouch for), after checking with the doctor that the code on their
+    /// screen is theirs. Then compare the comparison code with their screen.
+    #[arg(long)]
+    accept_unverified_doctor: bool,
     /// Show what would be shared, and share nothing.
     #[arg(long)]
     preview: bool,
@@ -104,7 +109,6 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
     let hello = read_hello(args.for_image.as_deref(), args.for_text.as_deref())?;
     let store = load_store(&trust_dir(args.trust_dir)?)?;
     let now = SystemClock.now();
-    let recipient = hello.as_ref().map(|h| h.recipient(&store, now));
     let selection = Selection {
         excluded: args.exclude.into_iter().collect(),
         included: args.include.into_iter().collect(),
@@ -126,14 +130,31 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let prepared = share::share_profile(
         &vault,
-        &profile.id,
-        &selection,
-        hello.as_ref(),
-        recipient.as_ref(),
-        today,
-        now,
-        args.expires,
-    )?;
+        &share::ShareRequest {
+            profile: profile.id,
+            selection: &selection,
+            hello: hello.as_ref(),
+            trust: &store,
+            unverified_hello_accepted: args.accept_unverified_doctor,
+            today,
+            now,
+            lifetime: args.expires,
+        },
+    )
+    .map_err(|e| match e {
+        share::ShareFlowError::Share(ShareError::UnverifiedHello) => {
+            let who = hello
+                .as_ref()
+                .map(|h| h.recipient(&store, now).describe())
+                .unwrap_or_default();
+            CliError::usage(format!(
+                "{}: nothing was sealed. Check with the doctor that the code on their screen is theirs, then share again with --accept-unverified-doctor and compare the comparison code with their screen",
+                output::terminal_safe(&who)
+            ))
+        }
+        other => other.into(),
+    })?;
+    let recipient = prepared.recipient.clone();
     let mut written = Vec::new();
     if let Some(out) = &args.out {
         let first = prepared.codes.first().ok_or(ShareError::Incomplete)?;
@@ -168,21 +189,40 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
             "items": prepared.items,
             "files": written,
             "warning": prepared.warning(),
+            "recipient": prepared.recipient.as_ref().map(Recipient::describe),
+            "comparison_code": prepared.comparison_code,
+            "proved_items": prepared.proved_items,
         }),
         || {
             if let Some(w) = prepared.warning() {
                 println!("WARNING: {w}");
             }
             match &recipient {
-                Some(r @ Recipient::Verified(_)) => println!("Recipient: {}", r.describe()),
-                Some(r @ Recipient::Unverified { .. }) => println!("WARNING: {}", r.describe()),
+                Some(r @ Recipient::Verified(_)) => {
+                    println!("Recipient: {}", output::terminal_safe(&r.describe()))
+                }
+                Some(r @ Recipient::Unverified { .. }) => println!(
+                    "WARNING: {} (shared as you chose)",
+                    output::terminal_safe(&r.describe())
+                ),
                 None => {}
             }
             match &prepared.mode {
-                ShareMode::ToHello { fingerprint } => println!(
-                    "Sealed for the doctor's device {fingerprint}; check it matches their screen."
-                ),
+                ShareMode::ToHello { fingerprint } => {
+                    println!("Sealed for the doctor's device {fingerprint}.");
+                    if let Some(code) = &prepared.comparison_code {
+                        println!(
+                            "Comparison code: {code}. The doctor's screen shows it once it reads the share; if it differs, the share went through another device."
+                        );
+                    }
+                }
                 ShareMode::Open => println!("Open share."),
+            }
+            if prepared.proved_items > 0 {
+                println!(
+                    "{} item(s) carry their practitioner's signature, for the doctor's device to check.",
+                    prepared.proved_items
+                );
             }
             println!(
                 "{} items, valid until {} UTC.",

@@ -38,8 +38,13 @@ impl Hasher {
     }
 }
 
+/// Lowercase hexadecimal, for digests shown or stored as text.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 of `bytes` with no domain: only where a format defines it so (a frame's transfer
-/// id, a backup's header binding, a file's fingerprint).
+/// id, a backup's header binding, a file's fingerprint, a certificate's reference).
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }

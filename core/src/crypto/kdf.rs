@@ -136,6 +136,29 @@ pub fn derive_key(
     Ok(SecretKey::from_bytes(*out))
 }
 
+/// The Argon2id cost of [`slow_digest`]: 8 MiB, 2 passes, 1 lane (tens of milliseconds on a
+/// phone, once per share on each side).
+pub const SLOW_DIGEST_PARAMS: KdfParams = KdfParams {
+    m_kib: 8 * 1024,
+    t: 2,
+    p: 1,
+};
+
+/// A digest of public values that is costly to compute, for a short code two people compare
+/// (a share's comparison code): an attacker relaying the exchange who must grind for a value
+/// whose short code matches pays Argon2id's memory and time for every try, where a fast hash
+/// would let them try millions per second. `salt` names the purpose (at least 8 bytes).
+pub fn slow_digest(salt: &[u8], input: &[u8]) -> Result<[u8; 32], CryptoError> {
+    let p = SLOW_DIGEST_PARAMS;
+    let argon_params = Params::new(p.m_kib, p.t, p.p, Some(32))
+        .map_err(|_| CryptoError::Kdf("invalid Argon2 parameters"))?;
+    let mut out = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
+        .hash_password_into(input, salt, &mut out)
+        .map_err(|_| CryptoError::Kdf("Argon2 refused the input"))?;
+    Ok(out)
+}
+
 /// A 256-bit subkey of a high-entropy secret (a recovery key, a stretched passphrase, a key
 /// agreement): `HKDF-SHA256(ikm, salt, info)`. `info` names the purpose, so one secret yields
 /// unrelated keys for unrelated uses.

@@ -28,5 +28,5 @@ pub use record::{
 };
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,
-    SUMMARY_LETTERS, SearchTerms, Sourced, current_medications, fold, lab_trends,
+    SUMMARY_LETTERS, SearchTerms, Sourced, current_medications, fold, lab_trends, medication_end,
 };

@@ -96,8 +96,10 @@ impl SearchTerms {
     }
 }
 
-/// The last day a prescription line covers.
-fn end_of(m: &Medication, prescribed_on: NaiveDate) -> NaiveDate {
+/// The last day a medication prescribed on `prescribed_on` is taken: its end date, or its
+/// duration times the dispensings (first and renewals), or an open-ended prescription's
+/// default.
+pub fn medication_end(m: &Medication, prescribed_on: NaiveDate) -> NaiveDate {
     match m.duration {
         Some(MedicationDuration::Until(end)) => end,
         Some(MedicationDuration::Days(days)) => {
@@ -136,7 +138,7 @@ pub fn current_medications(records: &[Record], today: NaiveDate) -> Vec<CurrentM
                     medication: m.clone(),
                     prescribed_on: prescription.date,
                     prescriber: prescription.prescriber.name.clone(),
-                    ends_on: end_of(m, prescription.date),
+                    ends_on: medication_end(m, prescription.date),
                     record_id: record.id,
                     provenance: record.provenance.clone(),
                 },

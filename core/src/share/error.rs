@@ -39,4 +39,8 @@ pub enum ShareError {
     Incomplete,
     #[error("the emergency card text is damaged or was changed (check line mismatch)")]
     EmergencyCardDamaged,
+    #[error(
+        "the doctor's code is not verified (no certificate, or one this device cannot vouch for): nothing was sealed; check with the doctor, then choose to share anyway"
+    )]
+    UnverifiedHello,
 }

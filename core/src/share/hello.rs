@@ -182,6 +182,13 @@ impl Hello {
         Ok(hello)
     }
 
+    /// SHA-256 (hex) of the public key of the certificate this hello is signed with, or `None`
+    /// for an unsigned hello: what a receipt for a share sealed to it must be signed by.
+    pub fn signing_key_fingerprint(&self) -> Option<String> {
+        self.signature.as_ref()?;
+        crate::trust::signing_key_fingerprint(&self.chain)
+    }
+
     /// Who this hello says it is, checked against `store` at `now`.
     pub fn recipient(&self, store: &crate::trust::TrustStore, now: DateTime<Utc>) -> Recipient {
         if self.chain.is_empty() {

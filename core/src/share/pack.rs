@@ -12,6 +12,27 @@
 //! 1970-01-01. Lab values travel as the text the laboratory printed ("6.9", "négatif"), which
 //! is shorter than a float and never shows a rounding artefact. Keys are listed on each field
 //! below; a key is never reused for another meaning.
+//!
+//! # What an item's source proves (keys `source` and `proof`)
+//!
+//! The sender states each item's source; the reader believes only what it checks itself
+//! ([`super::proofs`]). An item from a practitioner's signed record carries the index of a
+//! [`PackProof`] (key 8 of the pack): the signed bytes of the record, its signature, its
+//! certificate chain (key 9: certificates whole or, for authorities the sender's trust store
+//! holds, by SHA-256) and the record's parts this item shows. On the doctor's device:
+//! - **verified here** ([`Source::PractitionerVerified`]): the signature is intact, the parts
+//!   shown are exactly as signed and say what the item says, the record was signed for this
+//!   share's patient (name and birth date), the practitioner it names is its signer, and the
+//!   signer's chain verified against the reader's own trust anchors at the signing time;
+//! - **signed, not verifiable here** ([`Source::PractitionerUnverified`]): all of that except
+//!   the last, because the reader's trust store lacks the authority (or the certificate fails
+//!   its rules); who signed is the certificate's claim, unconfirmed;
+//! - **entered by the patient** ([`Source::Patient`]) otherwise: any practitioner claim
+//!   without a proof that holds (a share from a version without proofs, a format 1 signed
+//!   record, a self-typed item marked verified) reads as the patient's word.
+//!
+//! A lab item's proof covers its latest value (the earlier ones come from other records); a
+//! letter's covers its heading, and its text when the text is shown.
 
 use crate::model::Provenance;
 use chrono::{Days, NaiveDate};
@@ -59,8 +80,9 @@ impl Day {
     }
 }
 
-/// Where an item came from, as the doctor must see it.
-/// Absent from the encoding when [`Source::Patient`], the most common.
+/// Where an item came from, as the doctor must see it: stated by the sender, then set by the
+/// reader to what its own checks found (module header). Absent from the encoding when
+/// [`Source::Patient`], the most common.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +132,16 @@ pub struct PackPatient {
     pub emergency_contact: Option<String>,
 }
 
+/// An allergy's severity as the pack carries it.
+pub fn severity_code(severity: crate::model::AllergySeverity) -> u8 {
+    use crate::model::AllergySeverity;
+    match severity {
+        AllergySeverity::Mild => 1,
+        AllergySeverity::Moderate => 2,
+        AllergySeverity::Severe => 3,
+    }
+}
+
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
@@ -125,6 +157,10 @@ pub struct PackAllergy {
     pub date: Option<Day>,
     #[cbor(n(4), skip_if = "Source::is_patient")]
     pub source: Source,
+    /// The proof of the signed record it comes from: an index in [`ConsultationPack::proofs`].
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(5)]
+    pub proof: Option<u16>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -142,6 +178,9 @@ pub struct PackCondition {
     /// The date of the record, for "new since".
     #[n(4)]
     pub recorded: Day,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(5)]
+    pub proof: Option<u16>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -167,6 +206,9 @@ pub struct PackMedication {
     pub source: Source,
     #[n(8)]
     pub notes: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(9)]
+    pub proof: Option<u16>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -199,8 +241,13 @@ pub struct PackLab {
     pub previous: Vec<PackLabPoint>,
     #[n(5)]
     pub reference_range: Option<String>,
+    /// The source of the latest value.
     #[cbor(n(6), skip_if = "Source::is_patient")]
     pub source: Source,
+    /// The proof of the latest value.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(7)]
+    pub proof: Option<u16>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -221,6 +268,73 @@ pub struct PackLetter {
     pub body: Option<String>,
     #[cbor(n(5), skip_if = "Source::is_patient")]
     pub source: Source,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(6)]
+    pub proof: Option<u16>,
+}
+
+/// Parts of a practitioner's signed record, with what proves them ([`crate::trust::proof`]).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct PackProof {
+    /// The record's signed bytes (signed record format 2).
+    #[cbor(n(0), with = "minicbor::bytes")]
+    pub signed: Vec<u8>,
+    /// ECDSA P-256, 64 bytes r || s.
+    #[cbor(n(1), with = "minicbor::bytes")]
+    pub signature: Vec<u8>,
+    /// The chain as signed: indexes in [`ConsultationPack::certificates`], practitioner first.
+    #[n(2)]
+    pub chain: Vec<u16>,
+    /// The parts shown.
+    #[n(3)]
+    pub parts: Vec<PackPart>,
+}
+
+impl std::fmt::Debug for PackProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackProof")
+            .field("chain", &self.chain)
+            .field(
+                "parts",
+                &self.parts.iter().map(|p| p.index).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// One part of a signed record, as signed, and its index in the record.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct PackPart {
+    #[n(0)]
+    pub index: u8,
+    #[cbor(n(1), with = "minicbor::bytes")]
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for PackPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackPart")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate of a proof's chain: whole (key 0, DER), or by its SHA-256 (key 1) when the
+/// sender's trust store holds it: an authority the reader is expected to hold too.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct PackCertificate {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cbor(n(0), with = "minicbor::bytes")]
+    pub der: Option<Vec<u8>>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cbor(n(1), with = "minicbor::bytes")]
+    pub sha256: Option<Vec<u8>>,
 }
 
 /// The consultation pack, version 1.
@@ -246,6 +360,16 @@ pub struct ConsultationPack {
     /// Items dated on or after this day are marked "new" for the doctor.
     #[n(7)]
     pub changes_since: Option<Day>,
+    /// What proves the items that come from practitioners' signed records.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(skip)]
+    #[cbor(n(8), skip_if = "Vec::is_empty")]
+    pub proofs: Vec<PackProof>,
+    /// The certificates the proofs' chains are made of, each once.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(skip)]
+    #[cbor(n(9), skip_if = "Vec::is_empty")]
+    pub certificates: Vec<PackCertificate>,
 }
 
 impl ConsultationPack {

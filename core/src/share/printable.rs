@@ -7,6 +7,7 @@
 //! outside input.
 
 use super::pack::{ConsultationPack, Day, PackLab, Source};
+use super::proofs::ProofOutcome;
 use super::seal::{OpenedShare, ShareMode};
 use chrono::NaiveDate;
 use std::fmt::Write;
@@ -69,6 +70,8 @@ struct Labels {
     today: &'static str,
     footer: &'static str,
     letter_not_included: &'static str,
+    signatures: &'static str,
+    proof_does_not_hold: &'static str,
 }
 
 const FR: Labels = Labels {
@@ -103,11 +106,13 @@ const FR: Labels = Labels {
     open_share: "Partage ouvert (lisible par quiconque scanne le code)",
     src_patient: "saisi par le patient",
     src_file: "importé d'un fichier",
-    src_verified: "signé par un praticien, vérifié",
-    src_unverified: "d'un praticien, NON vérifié",
+    src_verified: "signé par un praticien, vérifié sur ce poste",
+    src_unverified: "signé, non vérifiable sur ce poste",
     days: "j",
     months: "mois",
     today: "aujourd'hui",
+    signatures: "Signatures des praticiens, vérifiées par ce poste",
+    proof_does_not_hold: "signature invalide : traité comme saisi par le patient",
     footer: "Document remis par le patient depuis son carnet de santé Carnet. Les éléments saisis par le patient n'ont pas été validés par un professionnel.",
     letter_not_included: "Texte intégral non inclus dans ce partage : le patient peut le partager sur demande.",
 };
@@ -144,11 +149,13 @@ const EN: Labels = Labels {
     open_share: "Open share (readable by anyone who scans the code)",
     src_patient: "entered by patient",
     src_file: "imported from file",
-    src_verified: "signed by practitioner, verified",
-    src_unverified: "from practitioner, NOT verified",
+    src_verified: "signed by a practitioner, verified on this device",
+    src_unverified: "signed, not verifiable on this device",
     days: "d",
     months: "mo",
     today: "today",
+    signatures: "Practitioners' signatures, as this device checked them",
+    proof_does_not_hold: "signature does not hold: read as entered by the patient",
     footer: "Handed over by the patient from their Carnet health record. Items entered by the patient have not been checked by a professional.",
     letter_not_included: "Full text not included in this share: the patient can share it on request.",
 };
@@ -465,6 +472,32 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
         );
     }
     h.push_str("</section>");
+    if !share.proofs.is_empty() {
+        let _ = write!(h, "<section><h2>{}</h2><ul>", l.signatures);
+        for check in &share.proofs {
+            let (class, outcome) = match check.outcome {
+                ProofOutcome::VerifiedHere => ("src-verified", l.src_verified),
+                ProofOutcome::NotVerifiableHere => ("src-unverified", l.src_unverified),
+                ProofOutcome::DoesNotHold => ("src-unverified", l.proof_does_not_hold),
+            };
+            let signed = check
+                .signed_at
+                .map(|at| format!(" · {}", at.format("%d/%m/%Y %H:%M UTC")))
+                .unwrap_or_default();
+            let reason = check
+                .reason
+                .as_ref()
+                .map(|r| format!(" ({})", esc(r)))
+                .unwrap_or_default();
+            let _ = write!(
+                h,
+                "<li><span class=\"src {class}\">{}</span> {}{signed}{reason}</li>",
+                esc(outcome),
+                esc(&check.signer)
+            );
+        }
+        h.push_str("</ul></section>");
+    }
     let _ = write!(h, "<footer>{}</footer></body></html>", esc(l.footer));
     h
 }

@@ -1,26 +1,31 @@
 //! The doctor's side: a reader session that takes scanned texts (one code or many frames) or
-//! images, and returns the verified, decrypted consultation pack.
+//! images, and returns the decrypted consultation pack with each item's source as this
+//! device verified it.
 
 use super::ShareError;
 use super::hello::DoctorSession;
 use super::seal::{self, OpenedShare};
 use crate::qr::{self, Assembler, CodeKind, QrError, ReadProgress};
+use crate::trust::TrustStore;
 use chrono::{DateTime, Utc};
 
 /// One reading: feed it what the camera or the desk scanner returns until it is complete.
 #[derive(Debug)]
 pub struct ReaderSession {
     doctor: Vec<DoctorSession>,
+    trust: TrustStore,
     codes: Assembler,
     opened: Option<OpenedShare>,
 }
 
 impl ReaderSession {
     /// `doctor` holds the sessions whose hellos this device showed (a share answers one of
-    /// them); with none, only open shares can be read.
-    pub fn new(doctor: Vec<DoctorSession>) -> Self {
+    /// them); with none, only open shares can be read. `trust` is this device's own trust
+    /// store: an item reads as a practitioner's verified only when its proof verifies there.
+    pub fn new(doctor: Vec<DoctorSession>, trust: TrustStore) -> Self {
         Self {
             doctor,
+            trust,
             codes: Assembler::new(CodeKind::Share),
             opened: None,
         }
@@ -52,7 +57,7 @@ impl ReaderSession {
         let Some(sealed) = self.codes.payload() else {
             return Ok(progress);
         };
-        match seal::open(sealed, &self.doctor, now) {
+        match seal::open(sealed, &self.doctor, &self.trust, now) {
             Ok(opened) => {
                 self.opened = Some(opened);
                 Ok(ReadProgress::COMPLETE)

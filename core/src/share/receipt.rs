@@ -95,6 +95,14 @@ pub fn receipt_code(
 /// Checks a receipt: its signature by the certificate it carries (else refused), then the
 /// certificate against `store` at the reading time (else kept as not verified).
 pub fn read_receipt(bytes: &[u8], store: &TrustStore) -> Result<Receipt, SignedRecordError> {
+    read_signed_receipt(bytes, store).map(|(receipt, _)| receipt)
+}
+
+/// [`read_receipt`], and the fingerprint of the key that signed it.
+fn read_signed_receipt(
+    bytes: &[u8],
+    store: &TrustStore,
+) -> Result<(Receipt, Option<String>), SignedRecordError> {
     let opened = envelope::open(bytes, MAGIC, VERSION, "receipt")?;
     let chain = opened.chain;
     let content: Content =
@@ -113,40 +121,50 @@ pub fn read_receipt(bytes: &[u8], store: &TrustStore) -> Result<Receipt, SignedR
             false,
         ),
     };
-    Ok(Receipt {
-        practitioner,
-        verified,
-        hello: content.hello,
-        share_expires_at,
-        items: content.items,
-        read_at,
-    })
+    Ok((
+        Receipt {
+            practitioner,
+            verified,
+            hello: content.hello,
+            share_expires_at,
+            items: content.items,
+            read_at,
+        },
+        trust::signing_key_fingerprint(&chain),
+    ))
 }
 
 /// How far a receipt's reading time may fall outside its share's life (device clocks differ).
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
-/// When this vault made the share a receipt names (its hello's fingerprint, or "open share",
-/// and its expiry), from the audit log.
-fn shared_at(vault: &Vault, receipt: &Receipt) -> Result<Option<DateTime<Utc>>, ReceiptError> {
+/// A share as the audit log recorded it: when it was made, and the key that signed its hello.
+type LoggedShare = (DateTime<Utc>, Option<String>);
+
+/// The share a receipt names (its hello's fingerprint, or "open share", and its expiry), as
+/// this vault's audit log recorded it.
+fn share_of(vault: &Vault, receipt: &Receipt) -> Result<Option<LoggedShare>, ReceiptError> {
     Ok(vault.audit_log()?.into_iter().find_map(|e| match e.action {
         AuditAction::Shared {
             recipient,
             expires_at,
+            hello_signer,
             ..
         } if expires_at == receipt.share_expires_at
             && recipient.as_deref().unwrap_or(OPEN_SHARE) == receipt.hello =>
         {
-            Some(e.at)
+            Some((e.at, hello_signer))
         }
         _ => None,
     }))
 }
 
 /// The patient's app keeps a scanned receipt (`CK1:` text) in the vault's audit log. The
-/// receipt must name a share this vault made, and be dated while that share was valid: this
-/// refuses receipts for other people's shares, and bounds how far back a signer can date a
-/// reading (the certificate is checked at that date).
+/// receipt must name a share this vault made, be dated while that share was valid, and be
+/// signed by the key that signed the hello the share was sealed to: this refuses receipts for
+/// other people's shares and receipts another certificate holder signs for this one, and
+/// bounds how far back a signer can date a reading (the certificate is checked at that date).
+/// A share to an unsigned hello (or an open one) binds no key: its receipt is kept marked NOT
+/// verified. The same receipt kept twice is kept once.
 pub fn keep_receipt(
     vault: &Vault,
     scanned: &str,
@@ -156,8 +174,21 @@ pub fn keep_receipt(
     if kind != CodeKind::Receipt {
         return Err(ReceiptError::Signed(SignedRecordError::NotASignedRecord));
     }
-    let receipt = read_receipt(&bytes, store)?;
-    let shared_at = shared_at(vault, &receipt)?.ok_or(ReceiptError::NotThisVaultsShare)?;
+    let (mut receipt, signer) = read_signed_receipt(&bytes, store)?;
+    let (shared_at, hello_signer) =
+        share_of(vault, &receipt)?.ok_or(ReceiptError::NotThisVaultsShare)?;
+    match &hello_signer {
+        Some(key) if signer.as_ref() != Some(key) => return Err(ReceiptError::OtherSigner),
+        Some(_) => {}
+        None if receipt.verified => {
+            receipt.verified = false;
+            receipt.practitioner = format!(
+                "NOT bound to the doctor's code (it was not signed): {}",
+                receipt.practitioner
+            );
+        }
+        None => {}
+    }
     let earliest = shared_at
         .checked_sub_signed(CLOCK_SKEW)
         .unwrap_or(shared_at);
@@ -167,6 +198,9 @@ pub fn keep_receipt(
         .unwrap_or(receipt.share_expires_at);
     if receipt.read_at < earliest || receipt.read_at > latest {
         return Err(ReceiptError::OutsideTheShareLife);
+    }
+    if receipts(vault)?.contains(&receipt) {
+        return Ok(receipt);
     }
     vault.log(AuditAction::ReceiptReceived(receipt.clone()))?;
     Ok(receipt)
@@ -192,6 +226,10 @@ pub enum ReceiptError {
         "this receipt is dated outside the life of its share: a device's clock is wrong, or it was backdated"
     )]
     OutsideTheShareLife,
+    #[error(
+        "this receipt is signed with another key than the one that signed the doctor's code the share was sealed to"
+    )]
+    OtherSigner,
     #[error(transparent)]
     Code(#[from] super::ShareError),
     #[error(transparent)]

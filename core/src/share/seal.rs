@@ -19,15 +19,28 @@
 //! ([`crate::crypto::one_time_key`]), so the derived nonce never repeats.
 //! The associated data is the header (everything before the ciphertext), then in mode 1 the
 //! hello's key and expiry: a share is bound to its expiry and to the hello it answers.
+//!
+//! # Comparison code (mode 1)
+//!
+//! Anyone who sees a hello can seal to it, so the encryption does not show who sealed. A relay
+//! (a swapped hello on the doctor's screen: the attacker reads the share, then seals it again
+//! to the doctor's real hello) is made visible by a code both screens show:
+//! `Argon2id(salt = "carnet.share.v1.compare", ephemeral key || hello key)` with
+//! [`crate::crypto::kdf::SLOW_DIGEST_PARAMS`], its first 4 bytes big-endian modulo 10^8, as
+//! 8 digits `1234 5678`. A relay gives the two screens different codes unless the attacker
+//! finds, in the minutes of a consultation, a second ephemeral key whose code matches: about
+//! 10^8 Argon2id runs of 8 MiB each.
 
 use super::ShareError;
 use super::compress;
 use super::hello::{DoctorSession, Hello};
 use super::pack::{self, ConsultationPack};
+use super::proofs::ProofCheck;
 use crate::crypto::one_time_key::{OneTimeKey, TAG_LEN};
 use crate::crypto::{CryptoError, ecies, random};
 use crate::qr::frames::MAX_PAYLOAD_BYTES;
 use crate::time;
+use crate::trust::TrustStore;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
@@ -175,13 +188,37 @@ fn seal_from(
     Ok(header)
 }
 
-/// A share that opened: its pack, who could open it, and until when it was valid.
+/// A share that opened: its pack (each item's source as this device checked it), who could
+/// open it, until when it was valid, the proofs it carried as checked here, and the code to
+/// compare with the patient's screen.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OpenedShare {
     pub pack: ConsultationPack,
     pub mode: ShareMode,
     pub expires_at: DateTime<Utc>,
+    /// One per proof of the pack, in its order ([`super::proofs::check`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub proofs: Vec<ProofCheck>,
+    /// The code the patient's screen shows too (sealed to a hello only): if they differ, the
+    /// share went through someone else's device.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub comparison_code: Option<String>,
+}
+
+const COMPARE_SALT: &[u8] = b"carnet.share.v1.compare";
+
+/// The comparison code of a share sealed to `hello` (module header), or `None` for an open
+/// share or one sealed to another hello.
+pub fn comparison_code(sealed: &[u8], hello: &Hello) -> Option<String> {
+    if sealed.get(1) != Some(&MODE_HELLO) || sealed.get(41..49)? != hello.key_id() {
+        return None;
+    }
+    let mut input = sealed.get(9..41)?.to_vec();
+    input.extend_from_slice(&hello.session_key);
+    let digest = crate::crypto::kdf::slow_digest(COMPARE_SALT, &input).ok()?;
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100_000_000;
+    Some(format!("{:04} {:04}", n / 10_000, n % 10_000))
 }
 
 fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], ShareError> {
@@ -189,10 +226,12 @@ fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], ShareError> {
 }
 
 /// Opens a sealed share at time `now`. A share sealed to a hello needs the session that
-/// showed it, found among `sessions` by the hello's key id.
+/// showed it, found among `sessions` by the hello's key id. The items' sources are what this
+/// device verifies against `store`, never what the sender stated ([`super::proofs`]).
 pub fn open(
     sealed: &[u8],
     sessions: &[DoctorSession],
+    store: &TrustStore,
     now: DateTime<Utc>,
 ) -> Result<OpenedShare, ShareError> {
     if sealed.len() > MAX_SEALED_BYTES {
@@ -211,6 +250,7 @@ pub fn open(
     let length = take(sealed, 6, 3)?;
     let declared =
         usize::from(length[0]) << 16 | usize::from(length[1]) << 8 | usize::from(length[2]);
+    let mut hello_used = None;
     let (key, ad, body_at, share_mode) = match mode {
         MODE_HELLO => {
             if sessions.is_empty() {
@@ -225,6 +265,7 @@ pub fn open(
                 .find(|s| s.hello().key_id() == key_id)
                 .ok_or(ShareError::WrongKey)?;
             let hello = session.hello();
+            hello_used = Some(hello);
             let key = session
                 .secret()
                 .receive(&eph_pub, INFO_HELLO)
@@ -263,10 +304,13 @@ pub fn open(
         });
     }
     let cbor = Zeroizing::new(compress::decompress(&plaintext)?);
-    let pack = pack::decode(&cbor).map_err(|_| ShareError::Malformed("pack content"))?;
+    let mut pack = pack::decode(&cbor).map_err(|_| ShareError::Malformed("pack content"))?;
+    let proofs = super::proofs::check(&mut pack, store, now);
     Ok(OpenedShare {
         pack,
         mode: share_mode,
         expires_at,
+        proofs,
+        comparison_code: hello_used.and_then(|h| comparison_code(sealed, h)),
     })
 }

@@ -5,9 +5,10 @@
 
 use super::pack::{
     ConsultationPack, Day, PackAllergy, PackCondition, PackLab, PackLabPoint, PackLetter,
-    PackMedication, PackPatient, Source,
+    PackMedication, PackPatient, Source, severity_code,
 };
-use crate::model::{AllergySeverity, LabValue, PatientSummary, RecordId};
+use super::proofs::{Prover, SignedRecords};
+use crate::model::{LabValue, PatientSummary, RecordId};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
@@ -181,8 +182,20 @@ fn value_text(v: &LabValue) -> String {
     v.to_string()
 }
 
-/// Builds the pack from the summary, leaving out what the patient excluded.
+/// Builds the pack from the summary, leaving out what the patient excluded, with no proofs:
+/// every item reads as the patient's to the doctor.
 pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPack {
+    build_proved(summary, selection, &SignedRecords::none())
+}
+
+/// Builds the pack from the summary, leaving out what the patient excluded; each item taken
+/// from one of the `signed` records carries its proof ([`super::proofs`]).
+pub fn build_proved(
+    summary: &PatientSummary,
+    selection: &Selection,
+    signed: &SignedRecords,
+) -> ConsultationPack {
+    let mut prover = Prover::new(signed);
     let keep = |key: &str| selection.keeps(key);
     let p = &summary.profile;
     let patient = PackPatient {
@@ -210,13 +223,10 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
         .map(|a| PackAllergy {
             substance: a.item.substance.clone(),
             reaction: a.item.reaction.clone(),
-            severity: a.item.severity.map(|s| match s {
-                AllergySeverity::Mild => 1,
-                AllergySeverity::Moderate => 2,
-                AllergySeverity::Severe => 3,
-            }),
+            severity: a.item.severity.map(severity_code),
             date: a.item.noted_on.map(Day::from_date),
             source: Source::of(&a.provenance),
+            proof: prover.whole(&a.record_id, &a.provenance),
         })
         .collect();
     let conditions = summary
@@ -233,6 +243,7 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
             since: c.item.onset.map(Day::from_date),
             source: Source::of(&c.provenance),
             recorded: Day::from_date(c.date),
+            proof: prover.whole(&c.record_id, &c.provenance),
         })
         .collect();
     let medications = summary
@@ -253,6 +264,7 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
                 .map(|k| format!("{}:{}", k.system, k.code)),
             source: Source::of(&m.provenance),
             notes: m.medication.notes.clone(),
+            proof: prover.medication(&m.record_id, &m.provenance, &m.medication),
         })
         .collect();
     let history = selection.lab_history.unwrap_or(DEFAULT_LAB_HISTORY);
@@ -286,6 +298,9 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
                 .map(|r| r.to_string())
                 .filter(|s| !s.is_empty()),
             source: Source::of(&t.latest.provenance),
+            proof: prover.lab_result(&t.latest.record_id, &t.latest.provenance, |r| {
+                r.analyte == t.analyte && r.value == t.latest.value && r.unit == t.latest.unit
+            }),
         })
         .collect();
     let letters = summary
@@ -300,9 +315,10 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
             subject: l.item.subject.clone(),
             body: selection.letter_text.then(|| l.item.body.clone()),
             source: Source::of(&l.provenance),
+            proof: prover.letter(&l.record_id, &l.provenance, selection.letter_text),
         })
         .collect();
-    ConsultationPack {
+    let mut pack = ConsultationPack {
         as_of: Day::from_date(summary.as_of),
         patient,
         allergies,
@@ -311,5 +327,9 @@ pub fn build(summary: &PatientSummary, selection: &Selection) -> ConsultationPac
         labs,
         letters,
         changes_since: selection.changes_since.map(Day::from_date),
-    }
+        proofs: Vec::new(),
+        certificates: Vec::new(),
+    };
+    prover.finish(&mut pack);
+    pack
 }

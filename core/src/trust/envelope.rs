@@ -45,6 +45,9 @@ pub(crate) struct Opened {
     pub version: u8,
     pub signed: Vec<u8>,
     pub chain: Vec<Vec<u8>>,
+    /// The signature over `signed`, already checked by `chain[0]`: kept to prove the record
+    /// to someone else ([`super::proof`]).
+    pub signature: Vec<u8>,
     pub extras: Extras,
 }
 
@@ -105,6 +108,7 @@ pub(crate) fn open(
         version,
         signed: wire.signed,
         chain,
+        signature: wire.signature,
         extras: Extras {
             parts: wire
                 .parts

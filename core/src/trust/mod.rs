@@ -5,7 +5,8 @@
 //! intermediates it knows), the CRLs it loaded ([`revocation`]) and what it takes for a
 //! practitioner's certificate ([`PractitionerPolicy`]). [`TrustStore::verify`] validates a
 //! chain with the rules of [`chain`] (why the validator is Carnet's own is said there).
-//! [`signing`] is the signed record's format and [`import`] puts one in the patient's vault.
+//! [`signing`] is the signed record's format and [`import`] puts one in the patient's vault;
+//! [`proof`] shows parts of one to a reader (the doctor's device), who checks them itself.
 //!
 //! Nothing is trusted by default: the app adds its anchors (for production, the IGC-Santé
 //! roots published by the Agence du Numérique en Santé; see the README).
@@ -17,6 +18,7 @@ pub mod identity;
 pub mod import;
 pub mod parts;
 mod policy;
+pub mod proof;
 mod revocation;
 pub mod signing;
 pub mod transport;
@@ -90,6 +92,14 @@ pub fn claimed_identity(chain: &[Vec<u8>]) -> String {
         .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
         .map(|(_, c)| identity::read(c.subject()).describe())
         .unwrap_or_default()
+}
+
+/// SHA-256 (hex) of the public key (SubjectPublicKeyInfo) of the first certificate of
+/// `chain`: names the key a hello or a receipt is signed with.
+pub fn signing_key_fingerprint(chain: &[Vec<u8>]) -> Option<String> {
+    let (_, leaf) = x509_parser::parse_x509_certificate(chain.first()?).ok()?;
+    use crate::crypto::digest;
+    Some(digest::hex(&digest::sha256(leaf.public_key().raw)))
 }
 
 fn name_of(cert: &X509Certificate<'_>) -> String {

@@ -378,18 +378,60 @@ fn read_v1(
     ))
 }
 
-/// The content of a version 2 record: its signed bytes, and the parts and salt beside them.
-fn read_v2(opened: &envelope::Opened) -> Result<(RecordBody, SignedFacts), SignedRecordError> {
-    let signed: SignedV2 = minicbor::decode(&opened.signed)
-        .map_err(|_| SignedRecordError::Malformed("signed content"))?;
+/// What the signed bytes of a version 2 record say, before its parts are read.
+pub(crate) struct SignedContents {
+    pub kind: RecordKind,
+    pub signed_at: DateTime<Utc>,
+    pub record_id: RecordId,
+    pub name_birth: [u8; 32],
+    pub ins_digest: Option<[u8; 32]>,
+    pub part_digests: Vec<[u8; 32]>,
+}
+
+/// Reads the signed bytes of a version 2 record, whose certificate `chain` (as carried) they
+/// must bind.
+pub(crate) fn signed_contents(
+    signed: &[u8],
+    chain: &[Vec<u8>],
+) -> Result<SignedContents, SignedRecordError> {
+    let (decoded, contents) = decode_v2(signed)?;
+    if *decoded.chain_hash != chain_hash(DOMAIN_V2, chain) {
+        return Err(SignedRecordError::BadSignature);
+    }
+    Ok(contents)
+}
+
+/// Reads the signed bytes of a version 2 record without checking the chain they bind: only
+/// for a reader who lacks part of the chain, and so can never call its signer verified.
+pub(crate) fn signed_contents_unbound(signed: &[u8]) -> Result<SignedContents, SignedRecordError> {
+    decode_v2(signed).map(|(_, contents)| contents)
+}
+
+fn decode_v2(signed: &[u8]) -> Result<(SignedV2, SignedContents), SignedRecordError> {
+    let signed: SignedV2 =
+        minicbor::decode(signed).map_err(|_| SignedRecordError::Malformed("signed content"))?;
     if signed.domain != DOMAIN_V2 {
         return Err(SignedRecordError::Malformed("not a signed record"));
     }
-    if *signed.chain_hash != chain_hash(DOMAIN_V2, &opened.chain) {
-        return Err(SignedRecordError::BadSignature);
+    if signed.parts.is_empty() || signed.parts.len() > parts::MAX_PARTS {
+        return Err(SignedRecordError::Malformed("record parts"));
     }
-    let kind = RecordKind::from_str(&signed.kind)
-        .map_err(|_| SignedRecordError::Malformed("record kind"))?;
+    let contents = SignedContents {
+        kind: RecordKind::from_str(&signed.kind)
+            .map_err(|_| SignedRecordError::Malformed("record kind"))?,
+        signed_at: time::from_unix(signed.signed_at)
+            .ok_or(SignedRecordError::Malformed("signing time"))?,
+        record_id: RecordId::from_bytes(*signed.record_id),
+        name_birth: *signed.patient.name_birth,
+        ins_digest: signed.patient.ins.map(|d| *d),
+        part_digests: signed.parts.iter().map(|d| **d).collect(),
+    };
+    Ok((signed, contents))
+}
+
+/// The content of a version 2 record: its signed bytes, and the parts and salt beside them.
+fn read_v2(opened: &envelope::Opened) -> Result<(RecordBody, SignedFacts), SignedRecordError> {
+    let contents = signed_contents(&opened.signed, &opened.chain)?;
     let carried = opened
         .extras
         .parts
@@ -397,15 +439,12 @@ fn read_v2(opened: &envelope::Opened) -> Result<(RecordBody, SignedFacts), Signe
         .ok_or(SignedRecordError::Malformed("record parts missing"))?;
     // Every part carried is the part signed: the body is made of authenticated bytes only.
     let digests: Vec<[u8; 32]> = carried.iter().map(|p| parts::digest(p)).collect();
-    let signed_digests: Vec<[u8; 32]> = signed.parts.iter().map(|d| **d).collect();
-    if digests != signed_digests {
+    if digests != contents.part_digests {
         return Err(SignedRecordError::BadSignature);
     }
-    let body = parts::join(kind, carried)?;
-    let signed_at =
-        time::from_unix(signed.signed_at).ok_or(SignedRecordError::Malformed("signing time"))?;
-    let ins = match (signed.patient.ins, opened.extras.salt) {
-        (Some(digest), Some(salt)) => Some((*digest, salt)),
+    let body = parts::join(contents.kind, carried)?;
+    let ins = match (contents.ins_digest, opened.extras.salt) {
+        (Some(digest), Some(salt)) => Some((digest, salt)),
         (None, _) => None,
         (Some(_), None) => return Err(SignedRecordError::Malformed("INS salt missing")),
     };
@@ -413,14 +452,25 @@ fn read_v2(opened: &envelope::Opened) -> Result<(RecordBody, SignedFacts), Signe
         body,
         SignedFacts {
             version: VERSION_2,
-            signed_at,
-            record_id: Some(RecordId::from_bytes(*signed.record_id)),
+            signed_at: contents.signed_at,
+            record_id: Some(contents.record_id),
             patient: Some(PatientBinding {
-                name_birth: *signed.patient.name_birth,
+                name_birth: contents.name_birth,
                 ins,
             }),
         },
     ))
+}
+
+/// Opens a signed record's envelope (its signature checked by its own certificate), for
+/// [`super::proof`].
+pub(crate) fn open_envelope(bytes: &[u8]) -> Result<envelope::Opened, SignedRecordError> {
+    envelope::open(bytes, MAGIC, VERSION_2, "envelope")
+}
+
+/// How far in the future a signing time may be, for readers of proofs.
+pub(crate) fn latest_signing_time(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_add_signed(CLOCK_SKEW).unwrap_or(now)
 }
 
 /// Like [`verify_record`], but a record that is well formed and whose signature matches its own
@@ -433,12 +483,12 @@ pub fn read(
     now: DateTime<Utc>,
 ) -> Result<Result<VerifiedRecord, UnverifiedRecord>, SignedRecordError> {
     // The signature must match the certificate it carries before anything else is believed.
-    let opened = envelope::open(bytes, MAGIC, VERSION_2, "envelope")?;
+    let opened = open_envelope(bytes)?;
     let (body, facts) = match opened.version {
         VERSION_1 => read_v1(&opened.signed, &opened.chain)?,
         _ => read_v2(&opened)?,
     };
-    if facts.signed_at > now.checked_add_signed(CLOCK_SKEW).unwrap_or(now) {
+    if facts.signed_at > latest_signing_time(now) {
         return Err(SignedRecordError::SignedInTheFuture);
     }
     body.validate()

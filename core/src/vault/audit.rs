@@ -69,6 +69,11 @@ pub enum AuditAction {
         /// …" or "UNVERIFIED recipient (…)").
         #[serde(default, skip_serializing_if = "Option::is_none")]
         practitioner: Option<String>,
+        /// SHA-256 (hex) of the public key that signed the hello: a receipt for this share
+        /// must be signed by it. None for an unsigned hello or an open share, and in events
+        /// logged before receipts were bound.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hello_signer: Option<String>,
     },
 }
 

@@ -139,7 +139,7 @@ final class CarnetCoreTests: XCTestCase {
         let doctor = try DoctorSession(lifetimeSeconds: 900)
         let hello = doctor.helloText()
         XCTAssertEqual(try parseHello(text: hello).fingerprint, doctor.fingerprint())
-        let prepared = try vault.shareProfile(profile: me.id, selection: ShareSelection(), hello: hello, lifetimeSeconds: 1800)
+        let prepared = try vault.shareProfile(profile: me.id, selection: ShareSelection(), hello: hello, lifetimeSeconds: 1800, acceptUnverifiedDoctor: true)
         XCTAssertEqual(prepared.mode, .toHello(fingerprint: doctor.fingerprint()))
         let reader = ReaderSession(sessions: [doctor])
         XCTAssertTrue(try reader.pushText(scanned: prepared.codes[0]).complete)
@@ -152,7 +152,7 @@ final class CarnetCoreTests: XCTestCase {
         expect("WrongDevice") { _ = try ReaderSession(sessions: [try DoctorSession(lifetimeSeconds: 60)]).pushText(scanned: prepared.codes[0]) }
 
         for i in 1...3 { _ = try vault.addRecord(record: letter(me.id, "2026-10-0\(i)", words: 400, seed: i)) }
-        let frames = try vault.shareProfile(profile: me.id, selection: ShareSelection(letterText: true), hello: hello, lifetimeSeconds: 600).codes
+        let frames = try vault.shareProfile(profile: me.id, selection: ShareSelection(letterText: true), hello: hello, lifetimeSeconds: 600, acceptUnverifiedDoctor: true).codes
         XCTAssertGreaterThan(frames.count, 1)
         let frameReader = ReaderSession(sessions: [doctor])
         var complete = false

@@ -88,7 +88,7 @@ class ErrorsTest {
             val owner = vault.addProfile(Fixtures.owner())
             vault.addRecord(Fixtures.allergy(owner.id))
             val doctor = DoctorSession(600UL)
-            val code = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 600UL).codes.single()
+            val code = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 600UL, acceptUnverifiedDoctor = true).codes.single()
 
             expect<CarnetException.NotACarnetCode> { ReaderSession(listOf(doctor)).pushText("https://example.org/") }
             expect<CarnetException.MalformedCode> { ReaderSession(listOf(doctor)).pushText(code.substring(0, code.length / 2)) }
@@ -121,11 +121,11 @@ class ErrorsTest {
 
             // Expiry, in seconds: a hello and a share that last one second.
             val shortDoctor = DoctorSession(1UL)
-            val shortShare = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 1UL).codes.single()
+            val shortShare = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 1UL, acceptUnverifiedDoctor = true).codes.single()
             Thread.sleep(2100)
             expect<CarnetException.HelloExpired> { parseHello(shortDoctor.helloText()) }
             expect<CarnetException.HelloExpired> {
-                vault.shareProfile(owner.id, ShareSelection(), shortDoctor.helloText(), 600UL)
+                vault.shareProfile(owner.id, ShareSelection(), shortDoctor.helloText(), 600UL, acceptUnverifiedDoctor = true)
             }
             expect<CarnetException.ShareExpired> { ReaderSession(listOf(doctor)).pushText(shortShare) }
         }

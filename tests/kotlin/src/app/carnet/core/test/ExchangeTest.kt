@@ -36,8 +36,13 @@ class ExchangeTest {
                 val prepared = vault.sharePreview(owner.id, ShareSelection()).let { preview ->
                     assertTrue(preview.any { it.key == "identity:blood_group" && it.included })
                     assertTrue(preview.any { it.section == Section.ALLERGIES && it.included })
-                    vault.shareProfile(owner.id, ShareSelection(), helloText, 1800UL)
+                    // The hello is not signed: nothing is sealed until the patient chooses to.
+                    assertThrows(CarnetException.UnverifiedRecipient::class.java) {
+                        vault.shareProfile(owner.id, ShareSelection(), helloText, 1800UL)
+                    }
+                    vault.shareProfile(owner.id, ShareSelection(), helloText, 1800UL, acceptUnverifiedDoctor = true)
                 }
+                assertTrue(prepared.recipient!!.startsWith("UNVERIFIED recipient"))
                 assertEquals(ShareMode.ToHello(doctor.fingerprint()), prepared.mode)
                 assertNull(prepared.warning)
                 val code = prepared.codes.single()
@@ -58,6 +63,9 @@ class ExchangeTest {
                     val progress = reader.pushText(code)
                     assertTrue(progress.complete)
                     val opened = reader.result()!!
+                    // Both screens show the same comparison code: no device in between.
+                    assertEquals(prepared.comparisonCode, opened.comparisonCode)
+                    assertEquals(9, opened.comparisonCode!!.length)
                     assertEquals("Camille Martin", opened.pack.patient.name)
                     assertEquals("1966-03-14", opened.pack.patient.birthDate)
                     assertEquals(listOf("Metformine"), opened.pack.medications.map { it.name })
@@ -86,7 +94,7 @@ class ExchangeTest {
             for (i in 1..3) vault.addRecord(Fixtures.letter(owner.id, "2026-10-0$i", words = 400, seed = i))
             val doctor = DoctorSession(600UL)
             val selection = ShareSelection(letterText = true)
-            val prepared = vault.shareProfile(owner.id, selection, doctor.helloText(), 600UL)
+            val prepared = vault.shareProfile(owner.id, selection, doctor.helloText(), 600UL, acceptUnverifiedDoctor = true)
             assertTrue("animated: ${prepared.codes.size} frames", prepared.codes.size > 1)
             assertNull(prepared.version)
 
@@ -122,7 +130,7 @@ class ExchangeTest {
         created.vault.use { vault ->
             val owner = family(vault)
             val doctor = DoctorSession(600UL)
-            val code = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 600UL).codes.single()
+            val code = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 600UL, acceptUnverifiedDoctor = true).codes.single()
             // The doctor's app kept the secret in its own storage and restarted.
             val restored = DoctorSession.restore(doctor.exportSecret(), doctor.expiresAt())
             assertEquals(doctor.fingerprint(), restored.fingerprint())

@@ -129,6 +129,20 @@ class TrustTest {
             // It is a current medication now.
             assertTrue(vault.summary(owner.id, "2026-12-01").currentMedications.any { it.medication.name == "Bisoprolol" })
 
+            // Shared, it carries its proof: the doctor's device verifies it against its own
+            // trust store, and with none can only say it is signed.
+            DoctorSession(900UL).use { doctor ->
+                val codes = vault.shareProfile(owner.id, ShareSelection(), doctor.helloText(), 600UL, trust, acceptUnverifiedDoctor = true).codes
+                fun read(store: TrustStore?) = ReaderSession(listOf(doctor), store).use { reader ->
+                    codes.forEach { reader.pushText(it) }
+                    reader.result()!!
+                }
+                val mine = read(trust)
+                assertEquals(Source.PRACTITIONER_VERIFIED, mine.pack.medications.single { it.name == "Bisoprolol" }.source)
+                assertEquals(ProofOutcome.VERIFIED_HERE, mine.proofs.single().outcome)
+                assertEquals(Source.PRACTITIONER_UNVERIFIED, read(null).pack.medications.single { it.name == "Bisoprolol" }.source)
+            }
+
             // The patient's trust store loses the anchor: checked again, it is no longer verified.
             val again = vault.reverifyRecord(stored.id, TrustStore())
             assertFalse((again.provenance as Provenance.Practitioner).verified)
@@ -196,7 +210,9 @@ class TrustTest {
             // Scanning the wrong thing.
             SignedRecordScanner().use { scanner ->
                 expect<CarnetException.NotACarnetCode> { scanner.pushText("https://example.org") }
-                val share = vault.shareProfile(owner.id, ShareSelection(), null, 600UL).codes.single()
+                // (A profile with nothing signed: its share is one code.)
+                val child = vault.addProfile(Fixtures.child())
+                val share = vault.shareProfile(child.id, ShareSelection(), null, 600UL).codes.single()
                 expect<CarnetException.MalformedCode> { scanner.pushText(share) }
                 assertFalse(scanner.progress().complete)
             }
