@@ -214,9 +214,9 @@ impl From<VaultError> for CarnetError {
             VaultError::WeakKdf { .. } => Self::WeakKeyDerivation { reason },
             VaultError::ExcessiveKdf { .. } => Self::KeyDerivationTooCostly { reason },
             VaultError::PassphraseTooShort { .. } => Self::PassphraseTooShort { reason },
-            VaultError::Integrity { .. } | VaultError::AttachmentDamaged(_) => {
-                Self::IntegrityFailure { reason }
-            }
+            VaultError::Integrity { .. }
+            | VaultError::AttachmentDamaged(_)
+            | VaultError::HistoryTampered(_) => Self::IntegrityFailure { reason },
             VaultError::ProfileNotFound => Self::ProfileNotFound { reason },
             VaultError::RecordNotFound => Self::RecordNotFound { reason },
             VaultError::DuplicateRecord => Self::AlreadyExists { reason },

@@ -217,6 +217,11 @@ pub enum AuditAction {
         attachment_id: carnet_core::model::AttachmentId,
         record_id: RecordId,
     },
+    /// Part of an import: how many rows it had written (their digests are kept for
+    /// `verify_history`).
+    RowsImported {
+        count: u64,
+    },
     /// Records came in from a backup or another caregiver's handover.
     Imported {
         records_added: u64,
@@ -282,6 +287,9 @@ impl From<CoreAuditAction> for AuditAction {
             } => Self::AttachmentAdded {
                 attachment_id,
                 record_id,
+            },
+            CoreAuditAction::RowsImported { count } => Self::RowsImported {
+                count: count as u64,
             },
             CoreAuditAction::Imported {
                 records_added,

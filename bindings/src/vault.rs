@@ -432,6 +432,13 @@ impl Vault {
         Ok(self.open()?.summary(&profile, today_or(today))?.into())
     }
 
+    /// Checks the vault's whole history: the audit chain, and every profile, record,
+    /// attachment and key slot against the change that last wrote it. `IntegrityFailure`
+    /// says what was put back, deleted or added outside Carnet. Writes nothing.
+    pub fn verify_history(&self) -> Result<carnet_core::vault::HistoryReport, CarnetError> {
+        Ok(self.open()?.verify()?)
+    }
+
     /// The vault's audit log, oldest first: unlocks, changes, shares.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>, CarnetError> {
         Ok(self

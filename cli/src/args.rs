@@ -48,6 +48,8 @@ pub enum Command {
     },
     /// Show the vault's audit log: unlocks and changes.
     Log,
+    /// Check the vault's history: no change undone, no record or event deleted outside Carnet.
+    Verify,
     /// Doctor side: show a hello code, so a patient can seal a share to this device.
     #[command(subcommand)]
     Doctor(doctor::DoctorCommand),

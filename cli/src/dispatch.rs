@@ -38,6 +38,7 @@ pub fn run() -> Result<(), CliError> {
         Command::Init => vault::init(&ctx),
         Command::Passwd { recovery } => vault::passwd(recovery, &ctx),
         Command::Log => vault::log(&ctx),
+        Command::Verify => vault::verify(&ctx),
         Command::Profile(command) => profile::run(command, &ctx),
         Command::Add(args) => add::run(args, &ctx),
         Command::Attach(args) => records::attach(args, &ctx),

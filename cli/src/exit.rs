@@ -144,6 +144,7 @@ impl From<VaultError> for CliError {
             | VaultError::AlreadyExists
             | VaultError::DuplicateRecord => Exit::Invalid,
             VaultError::Integrity { .. }
+            | VaultError::HistoryTampered(_)
             | VaultError::Corrupt(_)
             | VaultError::AttachmentDamaged(_)
             | VaultError::NotAVault

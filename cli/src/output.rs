@@ -370,7 +370,11 @@ pub fn audit_log(events: &[AuditEvent]) {
                     .join(" ")
             })
             .unwrap_or_default();
-        println!("{}  {line}", e.at.format("%Y-%m-%d %H:%M:%S UTC"));
+        println!(
+            "{}  {}",
+            e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            terminal_safe(&line)
+        );
     }
 }
 

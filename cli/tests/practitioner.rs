@@ -182,49 +182,70 @@ fn signed_prescription_from_cardiologist_to_patient() {
             hello.to_str().unwrap(),
         ],
     );
+    // The signed prescription travels with its proof: frames.
+    let frames = dir.join("share");
     let shared = ok(
         dir,
         &[
             "share",
             "--for",
             hello.to_str().unwrap(),
-            "--out",
-            dir.join("share.png").to_str().unwrap(),
+            "--frames",
+            frames.to_str().unwrap(),
         ],
     );
+    assert!(
+        shared.contains("2 item(s) carry their practitioner's signature"),
+        "{shared}"
+    );
+    let mut frame_files: Vec<String> = std::fs::read_dir(&frames)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect();
+    frame_files.sort();
     assert!(shared.contains("Recipient: Karim Benali, Médecin, RPPS 10101234564, verified by AC RACINE IGC-SANTE TEST"), "{shared}");
     let log = ok(dir, &["log"]);
     assert!(
         log.contains("verified by AC RACINE IGC-SANTE TEST"),
         "{log}"
     );
+    let frame_args: Vec<&str> = frame_files.iter().map(String::as_str).collect();
     let read = ok(
         dir,
         &[
-            "receive",
-            "--state",
-            dir.join("doctor").to_str().unwrap(),
-            dir.join("share.png").to_str().unwrap(),
-        ],
+            &["receive", "--state", dir.join("doctor").to_str().unwrap()][..],
+            &frame_args,
+        ]
+        .concat(),
     );
-    assert!(read.contains("signed by practitioner, verified"), "{read}");
+    // Checked on the GP's device, against its own trust store (CARNET_TRUST_DIR).
+    assert!(
+        read.contains("signed by practitioner, verified here"),
+        "{read}"
+    );
+    assert!(read.contains("[verified here] Karim Benali"), "{read}");
 
     // The GP's device signs an access receipt; the patient keeps it and lists who read what.
     let receipt = dir.join("receipt.png");
     ok(
         dir,
         &[
-            "receipt",
-            dir.join("share.png").to_str().unwrap(),
-            "--state",
-            dir.join("doctor").to_str().unwrap(),
-            "--cert",
-            dir.join("cert.pem").to_str().unwrap(),
-            "--key",
-            dir.join("key.pem").to_str().unwrap(),
-            "--out",
-            receipt.to_str().unwrap(),
-        ],
+            &["receipt"][..],
+            &frame_args,
+            &[
+                "--state",
+                dir.join("doctor").to_str().unwrap(),
+                "--cert",
+                dir.join("cert.pem").to_str().unwrap(),
+                "--key",
+                dir.join("key.pem").to_str().unwrap(),
+                "--out",
+                receipt.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
     );
     let listed = ok(dir, &["receipts", "--add", receipt.to_str().unwrap()]);
     assert!(
@@ -248,15 +269,31 @@ fn signed_prescription_from_cardiologist_to_patient() {
             plain.to_str().unwrap(),
         ],
     );
+    // An unsigned hello: nothing is sealed until the patient chooses to, then a warning and
+    // the comparison code to check against the doctor's screen.
+    let refused = carnet(
+        dir,
+        &[
+            "share",
+            "--for",
+            plain.to_str().unwrap(),
+            "--frames",
+            dir.join("share2").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!dir.join("share2").exists());
     let warned = ok(
         dir,
         &[
             "share",
             "--for",
             plain.to_str().unwrap(),
-            "--out",
-            dir.join("share2.png").to_str().unwrap(),
+            "--accept-unverified-doctor",
+            "--frames",
+            dir.join("share2").to_str().unwrap(),
         ],
     );
     assert!(warned.contains("WARNING: UNVERIFIED recipient"), "{warned}");
+    assert!(warned.contains("Comparison code: "), "{warned}");
 }

@@ -53,6 +53,20 @@ fn schema_v1_fixture_migrates_and_reads() {
     assert_eq!(lab.results[0].value, LabValue::Numeric(6.4));
     // Migrated: the audit log exists and recorded this unlock.
     assert_eq!(vault.audit_log().unwrap().len(), 1);
+    // Its history starts now: what the fixture held before is accepted, reported as older
+    // than the chain; what changes from now on is vouched for.
+    let report = vault.verify().unwrap();
+    assert_eq!(report.events_chained, 1);
+    assert_eq!(
+        report.rows_before_the_chain, 5,
+        "1 profile, 2 records, 2 key slots"
+    );
+    let updated = vault
+        .update_record(&records[0].id, records[0].body.clone())
+        .unwrap();
+    let report = vault.verify().unwrap();
+    assert_eq!((report.rows_checked, report.rows_before_the_chain), (1, 4));
+    assert_eq!(vault.record(&updated.id).unwrap().body, records[0].body);
     drop(vault);
     let migrated: u32 = rusqlite::Connection::open(&path)
         .unwrap()

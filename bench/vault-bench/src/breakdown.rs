@@ -293,6 +293,7 @@ pub fn measure(
             .zip(&ids)
             .zip(&audit_ids)
             .map(|((r, id), audit_id)| {
+                // As the vault writes it: chained to the event before, with the row's digest.
                 let event = AuditEvent {
                     at: Utc::now(),
                     action: AuditAction::RecordAdded {
@@ -300,6 +301,13 @@ pub fn measure(
                         profile_id: profile,
                         kind: r.body.kind(),
                     },
+                    prev: Some("0".repeat(64)),
+                    rows: vec![carnet_core::vault::RowDigest {
+                        table: "records".into(),
+                        key: "0".repeat(32),
+                        digest: "0".repeat(64),
+                        parent: Some("0".repeat(32)),
+                    }],
                 };
                 let json = serde_json::to_vec(&event).map_err(json_err)?;
                 envelope::seal(

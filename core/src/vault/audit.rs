@@ -3,6 +3,7 @@
 //! the log tells the patient what happened without telling a thief.
 
 use super::VaultError;
+use super::chain::{self, RowDigest};
 use super::cipher::RowCipher;
 use crate::model::{AttachmentId, ProfileId, RecordId, RecordKind};
 use chrono::{DateTime, Utc};
@@ -47,6 +48,12 @@ pub enum AuditAction {
     },
     ProfileDeleted {
         profile_id: ProfileId,
+    },
+    /// Part of an import: rows written so far (the event carries their digests, a batch at a
+    /// time, so an import of any size keeps memory bounded).
+    RowsImported {
+        /// (Not `rows`: the event's own `rows` field holds their digests.)
+        count: usize,
     },
     /// Records came in from a backup or another caregiver's handover.
     Imported {
@@ -96,30 +103,89 @@ pub struct Receipt {
     pub read_at: DateTime<Utc>,
 }
 
-/// One entry of the log.
+/// One entry of the log. The action's fields are flattened beside `at`, `prev` and `rows`: no
+/// action may have a field of those names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub action: AuditAction,
+    /// The hash of the event before it (empty for the first), chaining the log
+    /// ([`super::history`]); none in events written before the chain existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// The rows this change wrote, as it wrote them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowDigest>,
 }
 
 const TABLE: &str = "audit_events";
 
+/// The rows an action wrote, read as they are now in its transaction (an import names its
+/// rows itself).
+pub(crate) fn rows_written(
+    conn: &Connection,
+    action: &AuditAction,
+) -> Result<Vec<RowDigest>, VaultError> {
+    let one = |table: &str, key: &[u8]| -> Result<Vec<RowDigest>, VaultError> {
+        Ok(chain::row(conn, table, key)?.into_iter().collect())
+    };
+    match action {
+        AuditAction::VaultCreated
+        | AuditAction::PassphraseChanged
+        | AuditAction::KeySlotAdded { .. } => {
+            let mut stmt = conn.prepare("SELECT kind FROM key_slots ORDER BY kind")?;
+            let kinds: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut out = Vec::new();
+            for kind in kinds {
+                out.extend(chain::row(conn, "key_slots", kind.as_bytes())?);
+            }
+            Ok(out)
+        }
+        AuditAction::ProfileAdded { profile_id } | AuditAction::ProfileUpdated { profile_id } => {
+            one("profiles", profile_id.as_bytes())
+        }
+        AuditAction::RecordAdded { record_id, .. }
+        | AuditAction::RecordUpdated { record_id, .. } => one("records", record_id.as_bytes()),
+        AuditAction::AttachmentAdded { attachment_id, .. } => {
+            one("attachments", attachment_id.as_bytes())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Appends `action` to the log, in the caller's transaction, chained to the event before it
+/// and with the digests of the rows it wrote (read now, in the same transaction).
 pub(crate) fn append(
     conn: &Connection,
     cipher: &RowCipher,
     action: AuditAction,
 ) -> Result<(), VaultError> {
+    let rows = rows_written(conn, &action)?;
+    append_with_rows(conn, cipher, action, rows)
+}
+
+/// [`append`] for a change that names the rows it wrote itself (an import).
+pub(crate) fn append_with_rows(
+    conn: &Connection,
+    cipher: &RowCipher,
+    action: AuditAction,
+    rows: Vec<RowDigest>,
+) -> Result<(), VaultError> {
     let id = uuid::Uuid::new_v4();
+    let (prev, events) = chain::tip(conn, cipher)?;
     let event = AuditEvent {
         at: crate::time::now(),
         action,
+        prev: Some(prev),
+        rows,
     };
     let body = cipher.seal_json(TABLE, &[id.as_bytes()], &event)?;
     conn.prepare_cached("INSERT INTO audit_events (id, body) VALUES (?1, ?2)")?
         .execute(rusqlite::params![id.as_bytes(), body])?;
-    Ok(())
+    chain::advance_head(conn, cipher, id.as_bytes(), &body, events + 1)
 }
 
 pub(crate) fn read_all(

@@ -44,6 +44,10 @@ pub enum VaultError {
     PassphraseTooShort { min: usize },
     #[error("integrity check failed for a {what}: the data was modified or moved")]
     Integrity { what: &'static str },
+    #[error(
+        "the vault's history shows it was changed outside Carnet: {0}; nothing was written: restore from a backup"
+    )]
+    HistoryTampered(String),
     #[error("attachment is damaged: {0}")]
     AttachmentDamaged(&'static str),
     #[error("no such profile")]

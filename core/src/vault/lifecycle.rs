@@ -105,9 +105,12 @@ impl LockedVault {
         // A vault copied from elsewhere (or written by schema 1) may not be in WAL mode yet.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         schema::migrate(&mut conn)?;
+        let cipher = RowCipher::new(key, self.vault_id);
+        // Events deleted from the end of the history: refused before anything is written.
+        super::chain::check_head(&conn, &cipher)?;
         let vault = Vault {
             conn: Mutex::new(conn),
-            cipher: RowCipher::new(key, self.vault_id),
+            cipher,
             path: self.path,
             options,
         };

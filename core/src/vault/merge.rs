@@ -29,6 +29,7 @@
 
 use super::attachments::AttachmentWriter;
 use super::audit::{self, AuditAction};
+use super::chain;
 use super::cipher::RowCipher;
 use super::rows;
 use super::{Vault, VaultError};
@@ -247,9 +248,35 @@ struct Merge<'t, 'o> {
     writer: Option<(AttachmentWriter<'t>, Attachment)>,
     skipping_attachment: bool,
     pending: Option<Pending>,
+    /// Rows written, for the history: (table, key).
+    written: Vec<(&'static str, Vec<u8>)>,
 }
 
+/// How many written rows an import records per audit event.
+const ROWS_PER_EVENT: usize = 256;
+
 impl<'t, 'o> Merge<'t, 'o> {
+    fn wrote(&mut self, table: &'static str, key: &[u8]) -> Result<(), VaultError> {
+        if !self.written.iter().any(|(t, k)| *t == table && k == key) {
+            self.written.push((table, key.to_vec()));
+        }
+        if self.written.len() >= ROWS_PER_EVENT {
+            self.record_written(AuditAction::RowsImported {
+                count: self.written.len(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Logs `action` with the digests of the rows written since the last such event.
+    fn record_written(&mut self, action: AuditAction) -> Result<(), VaultError> {
+        let mut rows = Vec::with_capacity(self.written.len());
+        for (table, key) in std::mem::take(&mut self.written) {
+            rows.extend(chain::row(self.tx, table, &key)?);
+        }
+        audit::append_with_rows(self.tx, self.cipher, action, rows)
+    }
+
     fn profile(&self, id: &ProfileId) -> Result<Option<Profile>, VaultError> {
         if let Some(p) = self.profiles.get(id) {
             return Ok(Some(p.clone()));
@@ -281,6 +308,7 @@ impl<'t, 'o> Merge<'t, 'o> {
         if earned != Provenance::PatientEntered && self.write {
             record.provenance = earned;
             rows::write_record(self.tx, self.cipher, &record)?;
+            self.wrote("records", record.id.as_bytes())?;
         }
         Ok(())
     }
@@ -291,6 +319,7 @@ impl<'t, 'o> Merge<'t, 'o> {
         } else {
             if self.write {
                 rows::write_profile(self.tx, self.cipher, &profile)?;
+                self.wrote("profiles", profile.id.as_bytes())?;
             }
             self.report.profiles_added += 1;
         }
@@ -370,6 +399,7 @@ impl<'t, 'o> Merge<'t, 'o> {
             record.provenance = claimed.clone().declared();
             if self.write {
                 rows::write_record(self.tx, self.cipher, &record)?;
+                self.wrote("records", record.id.as_bytes())?;
             }
             if matches!(claimed, Provenance::Practitioner { .. }) {
                 self.pending = Some(Pending {
@@ -460,6 +490,7 @@ impl<'t, 'o> Merge<'t, 'o> {
             if stored.size != announced.size {
                 return Err(VaultError::AttachmentDamaged("size does not match"));
             }
+            self.wrote("attachments", announced.id.as_bytes())?;
             self.report.attachments_added += 1;
             Ok(())
         } else if std::mem::take(&mut self.skipping_attachment) {
@@ -483,11 +514,29 @@ impl<'t, 'o> Merge<'t, 'o> {
         }
     }
 
-    fn finish(mut self) -> Result<ImportReport, VaultError> {
+    /// The end of the items: nothing left half-read, the last provenance settled.
+    fn close(&mut self) -> Result<(), VaultError> {
         if self.writer.is_some() || self.skipping_attachment {
             return Err(VaultError::AttachmentDamaged("attachment not finished"));
         }
-        self.settle()?;
+        self.settle()
+    }
+
+    fn finish(mut self) -> Result<ImportReport, VaultError> {
+        self.close()?;
+        Ok(self.report)
+    }
+
+    /// [`Merge::finish`], then the import's summary in the audit log, with the digests of the
+    /// last rows written.
+    fn finish_writing(mut self) -> Result<ImportReport, VaultError> {
+        self.close()?;
+        let summary = AuditAction::Imported {
+            records_added: self.report.records_added,
+            records_updated: self.report.records_updated,
+            records_skipped: self.report.records_skipped,
+        };
+        self.record_written(summary)?;
         Ok(self.report)
     }
 }
@@ -531,24 +580,16 @@ impl Vault {
             writer: None,
             skipping_attachment: false,
             pending: None,
+            written: Vec::new(),
         };
         while let Some(item) = next()? {
             merge.item(item)?;
         }
-        let report = merge.finish()?;
         if !write {
             // Nothing was written; the transaction only gave a consistent view.
-            return Ok(report);
+            return Ok(merge.finish()?);
         }
-        audit::append(
-            &tx,
-            &self.cipher,
-            AuditAction::Imported {
-                records_added: report.records_added,
-                records_updated: report.records_updated,
-                records_skipped: report.records_skipped,
-            },
-        )?;
+        let report = merge.finish_writing()?;
         tx.commit().map_err(VaultError::from)?;
         Ok(report)
     }

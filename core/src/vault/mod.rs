@@ -13,8 +13,10 @@
 
 mod attachments;
 pub mod audit;
+mod chain;
 mod cipher;
 mod error;
+mod history;
 mod lifecycle;
 mod merge;
 mod profiles;
@@ -25,7 +27,9 @@ pub mod schema;
 mod transfer;
 
 pub use audit::{AuditAction, AuditEvent, Receipt};
+pub use chain::RowDigest;
 pub use error::VaultError;
+pub use history::HistoryReport;
 pub use merge::{
     Change, ChangeKind, ImportItem, ImportOptions, ImportReport, MergeChoices, ProvenanceCheck,
     TrustNoOne,
@@ -110,6 +114,14 @@ impl Vault {
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEvent>, VaultError> {
         self.read(audit::read_all)
+    }
+
+    /// Checks the whole history ([`history`]): the audit chain and its head, and every
+    /// profile, record, attachment and key slot against the digest its latest change
+    /// recorded. [`VaultError::HistoryTampered`] says what was put back, deleted or added
+    /// outside Carnet. Writes nothing.
+    pub fn verify(&self) -> Result<HistoryReport, VaultError> {
+        self.read(history::verify)
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
