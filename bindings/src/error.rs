@@ -125,6 +125,10 @@ pub enum CarnetError {
     /// No QR code in the image, or the image could not be read.
     #[error("{reason}")]
     NoCodeInImage { reason: String },
+    /// The image shows far more code-like patterns than a photo of a code: refused before the
+    /// code search, which such an image could keep busy for minutes.
+    #[error("{reason}")]
+    ImageTooComplex { reason: String },
     /// The content does not fit in a QR code of the version asked for.
     #[error("{reason}")]
     DoesNotFit { reason: String },
@@ -265,6 +269,7 @@ impl From<QrError> for CarnetError {
             QrError::NotACarnetCode => Self::NotACarnetCode { reason },
             QrError::UnsupportedVersion(_) => Self::NewerVersion { reason },
             QrError::NoCodeInImage | QrError::BadImage => Self::NoCodeInImage { reason },
+            QrError::ImageTooComplex => Self::ImageTooComplex { reason },
             QrError::DoesNotFit { .. } => Self::DoesNotFit { reason },
             QrError::UnexpectedKind { .. }
             | QrError::Malformed(_)

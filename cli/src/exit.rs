@@ -209,6 +209,7 @@ impl From<QrError> for CliError {
         let exit = match e {
             QrError::UnsupportedVersion(_) => Exit::Newer,
             QrError::NoCodeInImage | QrError::BadImage => Exit::NotFound,
+            QrError::ImageTooComplex => Exit::Invalid,
             QrError::NotACarnetCode
             | QrError::UnexpectedKind { .. }
             | QrError::Malformed(_)

@@ -49,7 +49,7 @@ pub fn read_codes(paths: &[PathBuf]) -> Result<Vec<String>, CliError> {
     let mut texts = Vec::new();
     for path in paths {
         let bytes = read_input(path)?;
-        texts.extend(qr::render::read_image(&bytes).map_err(|e| CliError::from(e).context(path))?);
+        texts.extend(qr::scan::read_image(&bytes).map_err(|e| CliError::from(e).context(path))?);
     }
     Ok(texts)
 }

@@ -6,12 +6,15 @@
 //! become one line on stderr and an exit code, in one place ([`exit`], whose table
 //! `carnet --help` prints).
 
+// First: its `say!` macro prints every line of the other modules.
+#[macro_use]
+mod output;
+
 mod args;
 mod commands;
 mod dispatch;
 mod exit;
 mod files;
-mod output;
 mod secrets;
 mod session;
 
@@ -21,7 +24,7 @@ fn main() -> ExitCode {
     match dispatch::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("carnet: error: {}", e.message);
+            eprintln!("carnet: error: {}", output::terminal_safe(&e.message));
             ExitCode::from(e.exit.code())
         }
     }

@@ -11,6 +11,16 @@ use serde::Serialize;
 /// the invisible characters that reorder or hide text (bidirectional overrides, zero-width
 /// marks) are shown as `\u{..}`, so content can never rewrite what Carnet printed around it
 /// ("NOT verified").
+/// Prints one line with [`terminal_safe`] applied to all of it. Every line `carnet` prints goes
+/// through it (the format strings hold no control character of their own; blank lines are
+/// `println!()`), except JSON, which escapes control characters itself, and the terminal
+/// drawing of a QR code.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::output::terminal_safe(&format!($($arg)*)))
+    };
+}
+
 pub fn terminal_safe(text: &str) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(text.len());
@@ -36,6 +46,7 @@ pub fn terminal_safe(text: &str) -> String {
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|_| CliError::other("could not encode JSON"))?;
+    // JSON escapes every control character itself.
     println!("{text}");
     Ok(())
 }
@@ -56,7 +67,7 @@ pub fn emit<T: Serialize + ?Sized>(
 
 pub fn profiles(profiles: &[Profile]) {
     if profiles.is_empty() {
-        println!("No profiles yet. Add one with `carnet profile add`.");
+        say!("No profiles yet. Add one with `carnet profile add`.");
         return;
     }
     for p in profiles {
@@ -64,7 +75,7 @@ pub fn profiles(profiles: &[Profile]) {
             .blood_group
             .map(|b| format!(", blood group {b}"))
             .unwrap_or_default();
-        println!(
+        say!(
             "{}  {:<28} born {} ({}){blood}",
             p.id.short(),
             p.display_name,
@@ -76,7 +87,7 @@ pub fn profiles(profiles: &[Profile]) {
 
 pub fn record_list(records: &[Record], profiles: &[Profile]) {
     if records.is_empty() {
-        println!("No records.");
+        say!("No records.");
         return;
     }
     for r in records {
@@ -90,7 +101,7 @@ pub fn record_list(records: &[Record], profiles: &[Profile]) {
         } else {
             format!("  [{} file(s)]", r.attachments.len())
         };
-        println!(
+        say!(
             "{}  {}  {:<13} {:<18} {}{clip}",
             r.id.short(),
             r.issued_on,
@@ -103,16 +114,16 @@ pub fn record_list(records: &[Record], profiles: &[Profile]) {
 
 fn opt(label: &str, value: Option<impl std::fmt::Display>) {
     if let Some(v) = value {
-        println!("  {label:<14} {v}");
+        say!("  {label:<14} {v}");
     }
 }
 
 pub fn record(r: &Record) {
-    println!("{}  ({})", r.body.title(), r.kind());
-    println!("  {:<14} {}", "id", r.id);
-    println!("  {:<14} {}", "issued", r.issued_on);
-    println!("  {:<14} {}", "provenance", r.provenance.label());
-    println!(
+    say!("{}  ({})", r.body.title(), r.kind());
+    say!("  {:<14} {}", "id", r.id);
+    say!("  {:<14} {}", "issued", r.issued_on);
+    say!("  {:<14} {}", "provenance", r.provenance.label());
+    say!(
         "  {:<14} {}",
         "updated",
         r.updated_at.format("%Y-%m-%d %H:%M UTC")
@@ -125,31 +136,31 @@ pub fn record(r: &Record) {
                 .as_ref()
                 .map(|s| format!("{} ({s})", p.prescriber.name))
                 .unwrap_or(p.prescriber.name.clone());
-            println!("  {:<14} {by}", "prescriber");
+            say!("  {:<14} {by}", "prescriber");
             opt("RPPS", p.prescriber.rpps.as_ref());
             for m in &p.medications {
-                println!("  - {} {}", m.name, m.strength.as_deref().unwrap_or(""));
+                say!("  - {} {}", m.name, m.strength.as_deref().unwrap_or(""));
                 if !m.instructions.is_empty() {
-                    println!("      {}", m.instructions);
+                    say!("      {}", m.instructions);
                 }
                 match m.duration {
                     Some(MedicationDuration::Days(d)) => {
-                        println!("      for {d} days, renewable {} time(s)", m.renewals)
+                        say!("      for {d} days, renewable {} time(s)", m.renewals)
                     }
                     Some(MedicationDuration::Until(end)) => {
-                        println!("      until {end}, renewable {} time(s)", m.renewals)
+                        say!("      until {end}, renewable {} time(s)", m.renewals)
                     }
                     None => {}
                 }
                 if let Some(code) = &m.code {
-                    println!("      {} {}", code.system, code.code);
+                    say!("      {} {}", code.system, code.code);
                 }
             }
             opt("notes", p.notes.as_ref());
         }
         RecordBody::LabReport(l) => {
-            println!("  {:<14} {}", "laboratory", l.laboratory);
-            println!("  {:<14} {}", "collected", l.collection_date);
+            say!("  {:<14} {}", "laboratory", l.laboratory);
+            say!("  {:<14} {}", "collected", l.collection_date);
             for res in &l.results {
                 let flag = if res.abnormal { "  *abnormal*" } else { "" };
                 let range = res
@@ -157,7 +168,7 @@ pub fn record(r: &Record) {
                     .as_ref()
                     .map(|r| format!("  (ref {r})"))
                     .unwrap_or_default();
-                println!(
+                say!(
                     "  - {:<24} {} {}{range}{flag}",
                     res.analyte,
                     res.value,
@@ -166,20 +177,20 @@ pub fn record(r: &Record) {
             }
         }
         RecordBody::Letter(l) => {
-            println!("  {:<14} {}", "from", l.author);
+            say!("  {:<14} {}", "from", l.author);
             opt("specialty", l.specialty.as_ref());
-            println!("  {:<14} {}", "subject", l.subject);
+            say!("  {:<14} {}", "subject", l.subject);
             println!();
             for line in l.body.lines() {
-                println!("    {line}");
+                say!("    {line}");
             }
         }
         RecordBody::Document(d) => {
-            println!("  {:<14} {}", "title", d.title);
-            println!("  {:<14} {}", "media type", d.media_type);
+            say!("  {:<14} {}", "title", d.title);
+            say!("  {:<14} {}", "media type", d.media_type);
         }
         RecordBody::Allergy(a) => {
-            println!("  {:<14} {}", "substance", a.substance);
+            say!("  {:<14} {}", "substance", a.substance);
             opt("reaction", a.reaction.as_ref());
             opt(
                 "severity",
@@ -187,8 +198,8 @@ pub fn record(r: &Record) {
             );
         }
         RecordBody::Condition(c) => {
-            println!("  {:<14} {}", "condition", c.name);
-            println!(
+            say!("  {:<14} {}", "condition", c.name);
+            say!(
                 "  {:<14} {}",
                 "status",
                 format!("{:?}", c.status).to_lowercase()
@@ -197,15 +208,18 @@ pub fn record(r: &Record) {
             opt("notes", c.notes.as_ref());
         }
         RecordBody::Immunisation(i) => {
-            println!("  {:<14} {}", "vaccine", i.vaccine);
+            say!("  {:<14} {}", "vaccine", i.vaccine);
             opt("dose", i.dose.as_ref());
             opt("lot", i.lot.as_ref());
         }
     }
     for a in &r.attachments {
-        println!(
+        say!(
             "  attachment     {} {} ({} bytes)  id {}",
-            a.file_name, a.media_type, a.size, a.id
+            a.file_name,
+            a.media_type,
+            a.size,
+            a.id
         );
     }
 }
@@ -235,20 +249,22 @@ pub fn summary(s: &PatientSummary) {
         .blood_group
         .map(|b| format!(", blood group {b}"))
         .unwrap_or_default();
-    println!(
+    say!(
         "{} — born {} ({} years){blood}",
         p.display_name,
         p.birth_date,
         p.age_on(s.as_of)
     );
     if let Some(c) = &p.emergency_contact {
-        println!("Emergency contact: {} {}", c.name, c.phone);
+        say!("Emergency contact: {} {}", c.name, c.phone);
     }
-    println!("Summary as of {}", s.as_of);
+    say!("Summary as of {}", s.as_of);
 
-    println!("\nALLERGIES");
+    println!();
+
+    say!("ALLERGIES");
     if s.allergies.is_empty() {
-        println!("  none recorded");
+        say!("  none recorded");
     }
     for a in &s.allergies {
         let sev = a
@@ -262,16 +278,18 @@ pub fn summary(s: &PatientSummary) {
             .as_ref()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {}{sev}{reaction}{}",
             a.item.substance,
             marker(&a.provenance)
         );
     }
 
-    println!("\nCONDITIONS");
+    println!();
+
+    say!("CONDITIONS");
     if s.conditions.is_empty() {
-        println!("  none recorded");
+        say!("  none recorded");
     }
     for c in &s.conditions {
         let since = c
@@ -279,16 +297,18 @@ pub fn summary(s: &PatientSummary) {
             .onset
             .map(|d| format!(" (since {d})"))
             .unwrap_or_default();
-        println!("  {}{since}{}", c.item.name, marker(&c.provenance));
+        say!("  {}{since}{}", c.item.name, marker(&c.provenance));
     }
 
-    println!("\nCURRENT MEDICATIONS");
+    println!();
+
+    say!("CURRENT MEDICATIONS");
     if s.current_medications.is_empty() {
-        println!("  none");
+        say!("  none");
     }
     for m in &s.current_medications {
         let med = &m.medication;
-        println!(
+        say!(
             "  {:<34} {:<40} {} {}, until {}{}",
             format!("{} {}", med.name, med.strength.as_deref().unwrap_or("")),
             med.instructions,
@@ -299,9 +319,11 @@ pub fn summary(s: &PatientSummary) {
         );
     }
 
-    println!("\nLATEST LABS");
+    println!();
+
+    say!("LATEST LABS");
     if s.lab_trends.is_empty() {
-        println!("  none");
+        say!("  none");
     }
     for t in &s.lab_trends {
         let unit = t.latest.unit.as_deref().unwrap_or("");
@@ -318,7 +340,7 @@ pub fn summary(s: &PatientSummary) {
             })
             .unwrap_or_else(|| "first result".into());
         let arrow = trend_arrow(&t.latest.value, t.previous_point().map(|p| &p.value));
-        println!(
+        say!(
             "  {:<28} {:>8} {:<12}{flag} {arrow} {}  {previous}{}",
             t.analyte,
             t.latest.value.to_string(),
@@ -328,9 +350,11 @@ pub fn summary(s: &PatientSummary) {
         );
     }
 
-    println!("\nLATEST LETTERS");
+    println!();
+
+    say!("LATEST LETTERS");
     if s.latest_letters.is_empty() {
-        println!("  none");
+        say!("  none");
     }
     for l in &s.latest_letters {
         let specialty = l
@@ -339,7 +363,7 @@ pub fn summary(s: &PatientSummary) {
             .as_ref()
             .map(|s| format!(", {s}"))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {} {}{specialty}: {}{}",
             l.date,
             l.item.author,
@@ -370,7 +394,7 @@ pub fn audit_log(events: &[AuditEvent]) {
                     .join(" ")
             })
             .unwrap_or_default();
-        println!(
+        say!(
             "{}  {}",
             e.at.format("%Y-%m-%d %H:%M:%S UTC"),
             terminal_safe(&line)
@@ -379,15 +403,16 @@ pub fn audit_log(events: &[AuditEvent]) {
 }
 
 pub fn preview(items: &[carnet_core::share::ShareItem]) {
-    println!("What this share would contain (exclude an item with --exclude KEY):");
+    say!("What this share would contain (exclude an item with --exclude KEY):");
     let mut section = None;
     for item in items {
         if section != Some(item.section) {
             section = Some(item.section);
-            println!("\n{:?}", item.section);
+            println!();
+            say!("{:?}", item.section);
         }
         let mark = if item.included { "[x]" } else { "[ ]" };
-        println!("  {mark} {:<40} {}", item.label, item.key);
+        say!("  {mark} {:<40} {}", item.label, item.key);
     }
 }
 
@@ -426,31 +451,32 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     };
     let p = &pack.patient;
     let birth = p.birth_date.to_date();
-    println!(
+    say!(
         "{} — born {} ({} years)",
         t(&p.name),
         birth,
         today.years_since(birth).unwrap_or(0)
     );
     if let Some(b) = &p.blood_group {
-        println!("Blood group {}", t(b));
+        say!("Blood group {}", t(b));
     }
     if let Some(c) = &p.emergency_contact {
-        println!("Emergency contact: {}", t(c));
+        say!("Emergency contact: {}", t(c));
     }
     match &share.mode {
-        ShareMode::ToHello { fingerprint } => println!("Sealed for this device ({fingerprint})"),
-        ShareMode::Open => println!("Open share"),
+        ShareMode::ToHello { fingerprint } => say!("Sealed for this device ({fingerprint})"),
+        ShareMode::Open => say!("Open share"),
     }
     if let Some(code) = &share.comparison_code {
-        println!(
+        say!(
             "Comparison code: {code} (the patient's screen must show the same; if not, the share went through another device)"
         );
     }
-    println!("Summary as of {}", pack.as_of.to_date());
-    println!("\nALLERGIES");
+    say!("Summary as of {}", pack.as_of.to_date());
+    println!();
+    say!("ALLERGIES");
     if pack.allergies.is_empty() {
-        println!("  none recorded");
+        say!("  none recorded");
     }
     for a in &pack.allergies {
         let severe = if a.severity == Some(3) {
@@ -463,20 +489,22 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             .as_ref()
             .map(|r| format!(": {}", t(r)))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {}{severe}{reaction}  [{}]",
             t(&a.substance),
             source(a.source)
         );
     }
-    println!("\nCONDITIONS");
+    println!();
+    say!("CONDITIONS");
     for c in &pack.conditions {
-        println!("  {}  [{}]", t(&c.name), source(c.source));
+        say!("  {}  [{}]", t(&c.name), source(c.source));
     }
-    println!("\nCURRENT MEDICATIONS");
+    println!();
+    say!("CURRENT MEDICATIONS");
     for m in &pack.medications {
         let d = m.prescribed_on.to_date();
-        println!(
+        say!(
             "  {}{} {} — {} — {}, {} ({})  [{}]",
             new(m.prescribed_on),
             t(&m.name),
@@ -488,7 +516,8 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             source(m.source)
         );
     }
-    println!("\nLATEST LABS");
+    println!();
+    say!("LATEST LABS");
     for l in &pack.labs {
         let unit = t(l.unit.as_deref().unwrap_or(""));
         let d = l.latest.date.to_date();
@@ -503,7 +532,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             .first()
             .map(|p| format!("; was {} {unit} on {}", t(&p.value), p.date.to_date()))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {:<28} {} {unit}{flag} on {d} ({}){old}{previous}  [{}]",
             t(&l.analyte),
             t(&l.latest.value),
@@ -511,10 +540,11 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             source(l.source)
         );
     }
-    println!("\nLETTERS");
+    println!();
+    say!("LETTERS");
     for l in &pack.letters {
         let d = l.date.to_date();
-        println!(
+        say!(
             "  {}{} {} ({}): {}  [{}]",
             d,
             new(l.date),
@@ -524,14 +554,15 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             source(l.source)
         );
         match &l.body {
-            Some(body) => body.lines().for_each(|line| println!("      {}", t(line))),
-            None => println!(
-                "      (full text not included; the patient can share it with --letter-text)"
-            ),
+            Some(body) => body.lines().for_each(|line| say!("      {}", t(line))),
+            None => {
+                say!("      (full text not included; the patient can share it with --letter-text)")
+            }
         }
     }
     if !share.proofs.is_empty() {
-        println!("\nSIGNATURES (checked on this device)");
+        println!();
+        say!("SIGNATURES (checked on this device)");
         for check in &share.proofs {
             let outcome = match check.outcome {
                 ProofOutcome::VerifiedHere => "verified here",
@@ -543,18 +574,19 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
                 .as_ref()
                 .map(|r| format!(" ({})", t(r)))
                 .unwrap_or_default();
-            println!("  [{outcome}] {}{reason}", t(&check.signer));
+            say!("  [{outcome}] {}{reason}", t(&check.signer));
         }
     }
 }
 
 pub fn emergency(card: &carnet_core::share::emergency::VerifiedCard) {
     for line in &card.lines {
-        println!("{line}");
+        say!("{line}");
     }
     println!();
-    println!(
+    say!(
         "Check line matches. Card made on {} ({} days ago).",
-        card.made_on, card.age_days
+        card.made_on,
+        card.age_days
     );
 }

@@ -103,7 +103,11 @@ pub fn load_store(dir: &Path) -> Result<TrustStore, CliError> {
             .unwrap_or_default()
     };
     let skip = |path: &Path, why: &str| {
-        eprintln!("carnet: warning: skipped {}: {why}", path.display());
+        eprintln!(
+            "carnet: warning: skipped {}: {}",
+            path.display(),
+            crate::output::terminal_safe(why)
+        );
     };
     for path in paths
         .iter()

@@ -609,3 +609,50 @@ fn help_prints_every_exit_code_once_and_they_are_the_codes_used() {
     assert_eq!(run.carnet(&["list"], Some(PASS)).status.code(), Some(4));
     assert!(table.iter().any(|l| l.starts_with("  4  vault, profile")));
 }
+
+#[test]
+fn escape_sequences_in_a_record_and_a_share_print_inert() {
+    let run = Run::new();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille\u{1b}]0;pwned\u{7} Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    // A record that tries to erase its own line and claim a signature, and to hide text with
+    // a right-to-left override.
+    let record = run.dir.path().join("hostile.json");
+    std::fs::write(
+        &record,
+        serde_json::json!({
+            "kind": "allergy",
+            "substance": "Arachide\u{1b}[2K\r  Aspirine [signed, verified]",
+            "reaction": "\u{202e}sixalyhpana",
+            "severity": "mild"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    run.ok(&["add", "allergy", "--file", record.to_str().unwrap()]);
+    let share = run.json(&["share", "--open"]);
+    let code = share["codes"][0].as_str().unwrap().to_owned();
+    let outputs = [
+        run.ok(&["list"]),
+        run.ok(&["summary"]),
+        run.ok(&["log"]),
+        run.ok(&["profile", "list"]),
+        run.ok(&["receive", "--text", &code]),
+    ];
+    for out in &outputs {
+        for c in ['\u{1b}', '\r', '\u{7}', '\u{202e}'] {
+            assert!(!out.contains(c), "{c:?} reached the terminal:\n{out}");
+        }
+    }
+    let received = &outputs[4];
+    assert!(received.contains("Arachide\\u{1b}[2K\\u{d}  Aspirine [signed, verified]"));
+    // The label the reader puts there is still its own, after the content.
+    assert!(received.contains("[imported from file]"), "{received}");
+}

@@ -297,3 +297,82 @@ fn signed_prescription_from_cardiologist_to_patient() {
     assert!(warned.contains("WARNING: UNVERIFIED recipient"), "{warned}");
     assert!(warned.contains("Comparison code: "), "{warned}");
 }
+
+#[test]
+fn a_receipt_from_a_self_made_certificate_cannot_rewrite_its_label() {
+    // The attack: a certificate of one's own making, its name erasing the "NOT verified:"
+    // prefix Carnet prints before it, and claiming an authority.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let root = pki::root();
+    let mut params = pki::practitioner_params();
+    params.distinguished_name.push(
+        rcgen::DnType::CustomDnType(vec![2, 5, 4, 4]),
+        "\u{1b}[2K\rKarim Benali, verified by AC RACINE IGC-SANTE",
+    );
+    let leaf = pki::leaf_with(params, &root);
+    std::fs::write(dir.join("cert.pem"), &leaf.pem).unwrap();
+    std::fs::write(dir.join("key.pem"), &leaf.key_pem).unwrap();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Camille Martin",
+            "--birth-date",
+            "1966-03-14",
+        ],
+    );
+    let hello = dir.join("hello.png");
+    let (state, cert, key) = (
+        dir.join("doctor"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    let signed_hello = [
+        "--state",
+        state.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    ok(
+        dir,
+        &[
+            &["doctor", "hello"][..],
+            &signed_hello,
+            &["--out", hello.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let shared = ok(
+        dir,
+        &[
+            "share",
+            "--for",
+            hello.to_str().unwrap(),
+            "--accept-unverified-doctor",
+            "--out",
+            dir.join("share.png").to_str().unwrap(),
+        ],
+    );
+    let receipt = dir.join("receipt.png");
+    ok(
+        dir,
+        &[
+            &["receipt", dir.join("share.png").to_str().unwrap()][..],
+            &signed_hello,
+            &["--out", receipt.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let listed = ok(dir, &["receipts", "--add", receipt.to_str().unwrap()]);
+    for out in [&shared, &listed] {
+        assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out}");
+    }
+    // The warning stays first on the line, whatever the name holds.
+    assert!(listed.contains("UTC  NOT verified: Karim "), "{listed}");
+}

@@ -613,7 +613,7 @@ fn recovery_sheet_holds_the_key_and_no_health_data() {
     }
     // The QR code on the sheet reads back as the key.
     let matrix = carnet_core::qr::QrMatrix::encode(&t.recovery.display_text(), 10).unwrap();
-    let scanned = carnet_core::qr::render::read_image(&matrix.to_png(6))
+    let scanned = carnet_core::qr::scan::read_image(&matrix.to_png(6))
         .unwrap()
         .remove(0);
     assert_eq!(

@@ -635,7 +635,7 @@ fn emergency_card_is_plain_text_small_and_checked() {
     );
 
     // Read back from the image as any camera would, then checked by Carnet.
-    let scanned = carnet_core::qr::render::read_image(&matrix.to_png(6))
+    let scanned = carnet_core::qr::scan::read_image(&matrix.to_png(6))
         .unwrap()
         .remove(0);
     assert_eq!(scanned, text);

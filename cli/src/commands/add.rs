@@ -387,7 +387,7 @@ pub fn run(args: AddArgs, ctx: &Context) -> Result<(), CliError> {
         None => vault.add_record(new)?,
     };
     output::emit(ctx.json, &record, || {
-        println!(
+        say!(
             "Added {} {} for {}",
             record.kind(),
             record.id.short(),

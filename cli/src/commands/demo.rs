@@ -196,31 +196,33 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html,
         }));
     }
-    println!("Demo vault: {}", path.display());
-    println!(
+    say!("Demo vault: {}", path.display());
+    say!(
         "Profiles: {}, {}, {}",
-        family.adult.display_name, family.child.display_name, family.parent.display_name
+        family.adult.display_name,
+        family.child.display_name,
+        family.parent.display_name
     );
-    println!(
+    say!(
         "Explore it with: CARNET_PASSPHRASE='{DEMO_PASSPHRASE}' carnet --vault {} list",
         path.display()
     );
     println!();
     output::summary(&summary);
     println!();
-    println!(
+    say!(
         "From the cardiologist, by QR code: {signed_items} signed records, verified against the demo authorities in {}",
         pki.trust_dir.display()
     );
     println!();
-    println!("The consultation, by QR code:");
-    println!(
+    say!("The consultation, by QR code:");
+    say!(
         "  1. the GP's hello ({}): {}",
         hello.fingerprint(),
         hello_png.display()
     );
-    println!("     Camille's phone shows: {}", recipient.describe());
-    println!(
+    say!("     Camille's phone shows: {}", recipient.describe());
+    say!(
         "  2. Camille's share, sealed to it ({} items, {} with the cardiologist's signature; {}): {}",
         prepared.items.len(),
         prepared.proved_items,
@@ -234,39 +236,39 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             .unwrap_or(&dir)
             .display()
     );
-    println!(
+    say!(
         "     both screens show the comparison code {}",
         received.comparison_code.as_deref().unwrap_or("-")
     );
-    println!(
+    say!(
         "  3. read back from the images by the doctor's device: {} medications, {} lab results, {} allergy;",
         received.pack.medications.len(),
         received.pack.labs.len(),
         received.pack.allergies.len()
     );
-    println!(
+    say!(
         "     the cardiologist's signatures verified on the GP's device, against its own trust store: {verified_here}"
     );
-    println!("  4. the printable page:          {}", html.display());
-    println!(
+    say!("  4. the printable page:          {}", html.display());
+    say!(
         "  5. the GP's signed receipt, kept in Camille's vault: {} ({})",
         receipt_png.display(),
         kept.practitioner
     );
     println!();
-    println!("Keeping it safe:");
-    println!(
+    say!("Keeping it safe:");
+    say!(
         "  backup with the recovery key: {} ({} records, {} KiB)",
         archive.display(),
         backup.records,
         backup.bytes / 1024
     );
-    println!(
+    say!(
         "  restored into a second vault: {} ({} records); compared profile by profile, record by record: identical",
         restored_path.display(),
         report.records_added
     );
-    println!(
+    say!(
         "  the cardiologist's {} signed records verified again on the new phone, not taken on the backup's word",
         report.signatures_verified
     );
@@ -316,7 +318,7 @@ fn signed_code_round_trip(signed: &[u8]) -> Result<Vec<u8>, CliError> {
     let mut scanner = carnet_core::trust::transport::SignedRecordScanner::new();
     for code in carnet_core::trust::transport::qr_codes(signed)? {
         let png = QrMatrix::encode(&code, qr::MAX_SINGLE_VERSION)?.to_png(4);
-        for text in qr::render::read_image(&png)? {
+        for text in qr::scan::read_image(&png)? {
             scanner.push_text(&text)?;
         }
     }

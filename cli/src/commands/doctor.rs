@@ -170,19 +170,19 @@ pub fn run(command: DoctorCommand, json: bool) -> Result<(), CliError> {
             if args.terminal {
                 print!("{}", matrix.to_terminal());
             }
-            println!(
+            say!(
                 "Hello {} (QR version {}), valid until {} UTC",
                 hello.fingerprint(),
                 matrix.version,
                 hello.expires_at.format("%H:%M")
             );
             if let Some(out) = &args.out {
-                println!(
+                say!(
                     "Show {} to the patient, or give them this text:",
                     out.display()
                 );
             }
-            println!("{text}");
+            say!("{text}");
         },
     )
 }
@@ -269,7 +269,8 @@ pub fn receive(args: ReceiveArgs, json: bool) -> Result<(), CliError> {
     }
     output::received(share, today);
     if let Some(path) = &args.html {
-        println!("\nPrintable page: {}", path.display());
+        println!();
+        say!("Printable page: {}", path.display());
     }
     Ok(())
 }
@@ -301,12 +302,12 @@ pub fn receipt(args: ReceiptArgs, json: bool) -> Result<(), CliError> {
         json,
         &serde_json::json!({ "receipt": code, "out": args.out }),
         || {
-            println!(
+            say!(
                 "Receipt for the share read from {} item group(s) written to {}.",
                 receipt::items_read(&share).len(),
                 args.out.display()
             );
-            println!("Show it to the patient; `carnet receipts --add` keeps it in their vault.");
+            say!("Show it to the patient; `carnet receipts --add` keeps it in their vault.");
         },
     )
 }

@@ -61,8 +61,8 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
         policy,
     )?;
     output::emit(ctx.json, &record, || {
-        println!("Imported {}", record.body.title());
-        println!("  provenance: {}", record.provenance.label());
+        say!("Imported {}", record.body.title());
+        say!("  provenance: {}", record.provenance.label());
         if let Provenance::Practitioner {
             name,
             rpps,
@@ -78,7 +78,7 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
                 .as_ref()
                 .map(|a| format!(", verified by {a}"))
                 .unwrap_or_default();
-            println!("  signed by {name}{rpps}{anchor}");
+            say!("  signed by {name}{rpps}{anchor}");
         }
     })
 }

@@ -61,7 +61,7 @@ pub fn backup(args: BackupArgs, ctx: &Context) -> Result<(), CliError> {
     };
     let summary = backup::write_file(&vault, out, key.protection(), &options)?;
     output::emit(ctx.json, &summary, || {
-        println!(
+        say!(
             "Backed up {} profile(s), {} records and {} attachment(s) to {} ({} KiB).",
             summary.profiles,
             summary.records,
@@ -69,7 +69,7 @@ pub fn backup(args: BackupArgs, ctx: &Context) -> Result<(), CliError> {
             out.display(),
             summary.bytes / 1024
         );
-        println!(
+        say!(
             "Keep it somewhere else than this device: a USB key, another phone, your own cloud drive."
         );
     })
@@ -114,7 +114,7 @@ fn print_changes(report: &ImportReport) {
                 "its practitioner's signature does not verify here: kept as entered by the patient"
             }
         };
-        println!(
+        say!(
             "  {} {}: {what}",
             change.record_id,
             output::terminal_safe(&change.detail)
@@ -125,7 +125,7 @@ fn print_changes(report: &ImportReport) {
         .iter()
         .any(|c| c.change == ChangeKind::WeakeningLeftOut)
     {
-        println!(
+        say!(
             "  To apply a change that was left out, check it with the person who made the backup, \
              then merge again with --accept-weakening RECORD_ID."
         );
@@ -170,29 +170,33 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
         };
         return output::emit(json, &report, || {
             if args.plan {
-                println!("Merging would change {} (nothing written):", into.display());
+                say!("Merging would change {} (nothing written):", into.display());
             } else {
-                println!("Merged into {}:", into.display());
+                say!("Merged into {}:", into.display());
             }
-            println!(
+            say!(
                 "  profiles: {} added, {} already here",
-                report.profiles_added, report.profiles_present
+                report.profiles_added,
+                report.profiles_present
             );
-            println!(
+            say!(
                 "  records: {} added, {} updated (newer in the backup), {} skipped (as new or newer here)",
-                report.records_added, report.records_updated, report.records_skipped
+                report.records_added,
+                report.records_updated,
+                report.records_skipped
             );
-            println!(
+            say!(
                 "  attachments: {} added, {} skipped",
-                report.attachments_added, report.attachments_skipped
+                report.attachments_added,
+                report.attachments_skipped
             );
             if report.records_refused > 0 {
-                println!(
+                say!(
                     "  {} record(s) refused: dated in the future",
                     report.records_refused
                 );
             }
-            println!(
+            say!(
                 "  practitioners' signatures verified here: {}",
                 report.signatures_verified
             );
@@ -217,23 +221,23 @@ pub fn restore(args: RestoreArgs, ctx: &Context) -> Result<(), CliError> {
         json,
         &serde_json::json!({ "vault": into, "recovery_key": text.as_str(), "report": report }),
         || {
-            println!(
+            say!(
                 "Restored {} records and {} attachment(s) into {}.",
                 report.records_added,
                 report.attachments_added,
                 into.display()
             );
-            println!(
+            say!(
                 "Practitioners' signatures verified here: {}.",
                 report.signatures_verified
             );
             print_changes(&report);
             println!();
-            println!(
+            say!(
                 "The restored vault has a new recovery key (write it down; it is shown only now):"
             );
             println!();
-            println!("    {}", text.as_str());
+            say!("    {}", text.as_str());
         },
     )
 }
@@ -269,7 +273,7 @@ pub fn recovery_sheet(args: RecoverySheetArgs, ctx: &Context) -> Result<(), CliE
         f.write_all(page.as_bytes())
     })?;
     output::emit(json, &serde_json::json!({ "out": out }), || {
-        println!(
+        say!(
             "Recovery sheet written to {}. Print it, keep it safe, and delete the file.",
             out.display()
         );
@@ -286,7 +290,7 @@ pub fn erase(yes: bool, ctx: &Context) -> Result<(), CliError> {
                 "erasing needs --yes when there is no terminal to confirm",
             ));
         }
-        println!(
+        say!(
             "This destroys {} and every record in it. Type ERASE to confirm:",
             vault.path().display()
         );
@@ -299,6 +303,6 @@ pub fn erase(yes: bool, ctx: &Context) -> Result<(), CliError> {
     let path = vault.path().to_path_buf();
     vault.erase()?;
     output::emit(json, &serde_json::json!({ "erased": path }), || {
-        println!("Erased {}.", path.display())
+        say!("Erased {}.", path.display())
     })
 }

@@ -57,7 +57,7 @@ pub fn run(command: ProfileCommand, ctx: &Context) -> Result<(), CliError> {
             }
             let profile = vault.add_profile(new)?;
             output::emit(ctx.json, &profile, || {
-                println!("Added profile {} ({})", profile.display_name, profile.id)
+                say!("Added profile {} ({})", profile.display_name, profile.id)
             })
         }
         ProfileCommand::List => {

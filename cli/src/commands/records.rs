@@ -32,9 +32,11 @@ pub fn attach(args: AttachArgs, ctx: &Context) -> Result<(), CliError> {
     let mut reader = files::open_input(&args.file)?;
     let attachment = vault.attach(&record.id, &name, &media_type, &mut reader)?;
     output::emit(ctx.json, &attachment, || {
-        println!(
+        say!(
             "Attached {} ({} bytes) as {}",
-            name, attachment.size, attachment.id
+            name,
+            attachment.size,
+            attachment.id
         )
     })
 }
@@ -64,7 +66,7 @@ pub fn extract(args: ExtractArgs, ctx: &Context) -> Result<(), CliError> {
     output::emit(
         ctx.json,
         &serde_json::json!({ "out": args.out, "size": size }),
-        || println!("Wrote {} ({size} bytes)", args.out.display()),
+        || say!("Wrote {} ({size} bytes)", args.out.display()),
     )
 }
 

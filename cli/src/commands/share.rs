@@ -94,7 +94,7 @@ pub fn read_hello(file: Option<&Path>, text: Option<&str>) -> Result<Option<Hell
     let now = SystemClock.now();
     let scanned = match (file, text) {
         (Some(path), _) => {
-            let texts = qr::render::read_image(&files::read_input(path)?)?;
+            let texts = qr::scan::read_image(&files::read_input(path)?)?;
             Some(texts.into_iter().next().ok_or(qr::QrError::NoCodeInImage)?)
         }
         (None, Some(text)) => Some(text.to_owned()),
@@ -195,13 +195,13 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
         }),
         || {
             if let Some(w) = prepared.warning() {
-                println!("WARNING: {w}");
+                say!("WARNING: {w}");
             }
             match &recipient {
                 Some(r @ Recipient::Verified(_)) => {
-                    println!("Recipient: {}", output::terminal_safe(&r.describe()))
+                    say!("Recipient: {}", output::terminal_safe(&r.describe()))
                 }
-                Some(r @ Recipient::Unverified { .. }) => println!(
+                Some(r @ Recipient::Unverified { .. }) => say!(
                     "WARNING: {} (shared as you chose)",
                     output::terminal_safe(&r.describe())
                 ),
@@ -209,32 +209,32 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
             }
             match &prepared.mode {
                 ShareMode::ToHello { fingerprint } => {
-                    println!("Sealed for the doctor's device {fingerprint}.");
+                    say!("Sealed for the doctor's device {fingerprint}.");
                     if let Some(code) = &prepared.comparison_code {
-                        println!(
+                        say!(
                             "Comparison code: {code}. The doctor's screen shows it once it reads the share; if it differs, the share went through another device."
                         );
                     }
                 }
-                ShareMode::Open => println!("Open share."),
+                ShareMode::Open => say!("Open share."),
             }
             if prepared.proved_items > 0 {
-                println!(
+                say!(
                     "{} item(s) carry their practitioner's signature, for the doctor's device to check.",
                     prepared.proved_items
                 );
             }
-            println!(
+            say!(
                 "{} items, valid until {} UTC.",
                 prepared.items.len(),
                 prepared.expires_at.format("%Y-%m-%d %H:%M")
             );
             match prepared.version {
-                Some(v) => println!(
+                Some(v) => say!(
                     "One QR code, version {v} ({} bytes sealed).",
                     prepared.sealed_len
                 ),
-                None => println!(
+                None => say!(
                     "{} frames to show in turn ({} bytes sealed).",
                     prepared.codes.len(),
                     prepared.sealed_len
@@ -244,11 +244,11 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
                 show_in_terminal(&prepared.codes);
             }
             for path in &written {
-                println!("Wrote {}", path.display());
+                say!("Wrote {}", path.display());
             }
             if written.is_empty() && !args.terminal {
                 for code in &prepared.codes {
-                    println!("{code}");
+                    say!("{code}");
                 }
             }
         },
@@ -266,7 +266,8 @@ fn show_in_terminal(codes: &[String]) {
         many => {
             for _ in 0..3 {
                 for (i, m) in many.iter().enumerate() {
-                    // Clear the screen and go home, then draw the frame.
+                    // Clear the screen and go home, then draw the frame: our own escape codes
+                    // and the drawing, printed as they are.
                     println!(
                         "\x1b[2J\x1b[H{}frame {}/{}",
                         m.to_terminal(),
@@ -303,9 +304,11 @@ pub fn emergency_card(args: EmergencyCardArgs, ctx: &Context) -> Result<(), CliE
         ctx.json,
         &serde_json::json!({ "text": text, "qr_version": matrix.version, "out": args.out }),
         || {
-            println!("{text}");
+            for line in text.lines() {
+                say!("{line}");
+            }
             println!();
-            println!(
+            say!(
                 "QR version {}{}",
                 matrix.version,
                 args.out
@@ -332,7 +335,7 @@ pub fn receipts(args: ReceiptsArgs, ctx: &Context) -> Result<(), CliError> {
     let vault = ctx.unlock(false)?;
     let store = load_store(&trust_dir(args.trust_dir)?)?;
     let scanned = match (&args.add, &args.text) {
-        (Some(path), _) => qr::render::read_image(&files::read_input(path)?)?
+        (Some(path), _) => qr::scan::read_image(&files::read_input(path)?)?
             .into_iter()
             .next(),
         (None, Some(t)) => Some(t.clone()),
@@ -344,10 +347,10 @@ pub fn receipts(args: ReceiptsArgs, ctx: &Context) -> Result<(), CliError> {
     let all = share::receipt::receipts(&vault)?;
     output::emit(ctx.json, &all, || {
         if all.is_empty() {
-            println!("No receipts yet.");
+            say!("No receipts yet.");
         }
         for r in &all {
-            println!(
+            say!(
                 "{}  {}  read the share to {}: {}",
                 r.read_at.format("%Y-%m-%d %H:%M UTC"),
                 r.practitioner,

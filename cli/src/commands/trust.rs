@@ -79,7 +79,7 @@ fn add_anchor(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
     }
     output::emit(json, &names, || {
         for n in &names {
-            println!("Trusted: {n}");
+            say!("Trusted: {n}");
         }
     })
 }
@@ -119,7 +119,7 @@ fn add_crl(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
         json,
         &serde_json::json!({ "issued": carnet_core::time::unix(issued) }),
         || {
-            println!(
+            say!(
                 "Revocation list loaded (issued {}).",
                 issued.format("%Y-%m-%d")
             )
@@ -132,10 +132,10 @@ fn list(dir: &Path, json: bool) -> Result<(), CliError> {
     let names: Vec<&str> = store.anchors().iter().map(|a| a.name.as_str()).collect();
     output::emit(json, &names, || {
         if names.is_empty() {
-            println!("No trust anchors. Add one with `carnet trust add-anchor FILE`.");
+            say!("No trust anchors. Add one with `carnet trust add-anchor FILE`.");
         }
         for n in &names {
-            println!("{n}");
+            say!("{n}");
         }
     })
 }
@@ -217,11 +217,9 @@ pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
         &serde_json::json!({ "codes": codes, "files": written }),
         || {
             for p in &written {
-                println!("Wrote {}", p.display());
+                say!("Wrote {}", p.display());
             }
-            println!(
-                "Show it to the patient: `carnet import` reads it into their vault, verified."
-            );
+            say!("Show it to the patient: `carnet import` reads it into their vault, verified.");
         },
     )
 }

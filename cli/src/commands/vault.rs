@@ -25,15 +25,15 @@ pub fn init(ctx: &Context) -> Result<(), CliError> {
         ctx.json,
         &serde_json::json!({ "vault": path, "recovery_key": key.as_str() }),
         || {
-            println!("Created {}", path.display());
+            say!("Created {}", path.display());
             println!();
-            println!(
+            say!(
                 "Recovery key (write it on paper and keep it somewhere safe; it is shown only now):"
             );
             println!();
-            println!("    {}", key.as_str());
+            say!("    {}", key.as_str());
             println!();
-            println!("With it you can open the vault if you forget the passphrase.");
+            say!("With it you can open the vault if you forget the passphrase.");
         },
     )
 }
@@ -44,7 +44,7 @@ pub fn passwd(recovery: bool, ctx: &Context) -> Result<(), CliError> {
     let new = secrets::new(secrets::NEW_PASSPHRASE_ENV)?;
     vault.change_passphrase(&new)?;
     output::emit(ctx.json, &serde_json::json!({ "changed": true }), || {
-        println!("Passphrase changed.")
+        say!("Passphrase changed.")
     })
 }
 
@@ -54,14 +54,16 @@ pub fn verify(ctx: &Context) -> Result<(), CliError> {
     let vault = ctx.unlock(false)?;
     let report = vault.verify()?;
     output::emit(ctx.json, &report, || {
-        println!(
+        say!(
             "History intact: {} events chained, {} rows match the change that last wrote them.",
-            report.events_chained, report.rows_checked
+            report.events_chained,
+            report.rows_checked
         );
         if report.events_before_the_chain > 0 {
-            println!(
+            say!(
                 "{} older events and {} rows predate the chain (a vault made by an earlier version): they could not be checked.",
-                report.events_before_the_chain, report.rows_before_the_chain
+                report.events_before_the_chain,
+                report.rows_before_the_chain
             );
         }
     })

@@ -28,6 +28,10 @@ pub enum QrError {
     NoCodeInImage,
     #[error("the image could not be read")]
     BadImage,
+    #[error(
+        "the image shows more code-like patterns than any photo of a code: refused before searching it"
+    )]
+    ImageTooComplex,
     #[error("the content does not fit in a QR code of version {max_version} or lower")]
     DoesNotFit { max_version: i16 },
 }

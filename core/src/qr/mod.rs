@@ -1,6 +1,7 @@
 //! QR codes as Carnet uses them, whatever they carry: the code text and its prefixes
 //! ([`text`]), fountain-code frames for payloads too large for one code ([`frames`]), drawing
-//! and reading images ([`render`]), and the two operations every exchange needs: turning a
+//! images ([`render`]) and reading them back within bounds a hostile image cannot push
+//! ([`scan`]), and the two operations every exchange needs: turning a
 //! payload into the codes to show ([`codes_for`]) and collecting scanned texts back into a
 //! payload ([`Assembler`]).
 //!
@@ -10,6 +11,7 @@
 mod error;
 pub mod frames;
 pub mod render;
+pub mod scan;
 pub mod text;
 
 pub use error::QrError;

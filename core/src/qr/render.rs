@@ -1,6 +1,6 @@
 //! QR codes for the screen and for paper: a module matrix (the apps draw it natively), PNG,
-//! SVG and the terminal. Error correction level M throughout. Reading QR codes back from an
-//! image uses `rqrr`.
+//! SVG and the terminal. Error correction level M throughout. Reading codes back from an image
+//! is [`super::scan`].
 
 use super::QrError;
 use image::{GrayImage, ImageEncoder, Luma};
@@ -120,28 +120,4 @@ impl QrMatrix {
 /// The QR version `text` needs at ECC M.
 pub fn version_for(text: &str) -> Option<i16> {
     QrMatrix::encode(text, 40).ok().map(|m| m.version)
-}
-
-/// Decodes every QR code found in an image (PNG, or any format the `image` crate reads).
-pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, QrError> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| QrError::BadImage)?;
-    // A hostile image may announce enormous dimensions: bound what decoding may allocate.
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|_| QrError::BadImage)?;
-    let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
-    let texts: Vec<String> = prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect();
-    if texts.is_empty() {
-        return Err(QrError::NoCodeInImage);
-    }
-    Ok(texts)
 }

@@ -77,7 +77,7 @@ impl ReaderSession {
         now: DateTime<Utc>,
     ) -> Result<ReadProgress, ShareError> {
         let mut last = Err(ShareError::Code(QrError::NoCodeInImage));
-        for text in qr::render::read_image(image)? {
+        for text in qr::scan::read_image(image)? {
             last = self.push_text(&text, now);
             if matches!(last, Ok(ReadProgress { complete: true, .. })) {
                 break;
