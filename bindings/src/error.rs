@@ -225,7 +225,9 @@ impl From<VaultError> for CarnetError {
             VaultError::RecordNotFound => Self::RecordNotFound { reason },
             VaultError::DuplicateRecord => Self::AlreadyExists { reason },
             VaultError::AttachmentNotFound => Self::AttachmentNotFound { reason },
-            VaultError::Invalid(_) => Self::InvalidInput { reason },
+            VaultError::Invalid(_) | VaultError::AttachmentTooLarge { .. } => {
+                Self::InvalidInput { reason }
+            }
             VaultError::DiskFull => Self::DiskFull { reason },
             VaultError::ReadOnly => Self::ReadOnly { reason },
             VaultError::Database(_) | VaultError::Io(_) => Self::Storage { reason },

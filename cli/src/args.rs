@@ -15,6 +15,10 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Replace a file that already exists at an output path (--out, --html, --frames files).
+    /// Without it, Carnet never writes over a file or through a symbolic link.
+    #[arg(long, global = true)]
+    pub force: bool,
     #[command(subcommand)]
     pub command: Command,
 }

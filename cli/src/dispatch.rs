@@ -32,6 +32,7 @@ pub fn run() -> Result<(), CliError> {
     let ctx = Context {
         vault: cli.vault,
         json: cli.json,
+        force: cli.force,
     };
     let json = ctx.json;
     match cli.command {
@@ -47,9 +48,9 @@ pub fn run() -> Result<(), CliError> {
         Command::Show { record } => records::show(&record, &ctx),
         Command::Search(args) => records::search(args, &ctx),
         Command::Summary(args) => records::summary(args, &ctx),
-        Command::Doctor(command) => doctor::run(command, json),
-        Command::Receive(args) => doctor::receive(args, json),
-        Command::Receipt(args) => doctor::receipt(args, json),
+        Command::Doctor(command) => doctor::run(command, &ctx),
+        Command::Receive(args) => doctor::receive(args, &ctx),
+        Command::Receipt(args) => doctor::receipt(args, &ctx),
         Command::Share(args) => share::run(args, &ctx),
         Command::EmergencyCard(args) => share::emergency_card(args, &ctx),
         Command::Receipts(args) => share::receipts(args, &ctx),
@@ -58,7 +59,7 @@ pub fn run() -> Result<(), CliError> {
         Command::RecoverySheet(args) => keeping::recovery_sheet(args, &ctx),
         Command::Erase { yes } => keeping::erase(yes, &ctx),
         Command::Trust(command) => trust::run(command, json),
-        Command::Practitioner(command) => trust::issue(command, json),
+        Command::Practitioner(command) => trust::issue(command, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Demo { out } => demo::run(out, json),
     }

@@ -79,7 +79,7 @@ pub fn help() -> String {
     text.push_str(
         "\nEnvironment:
   CARNET_PASSPHRASE      the vault passphrase, for scripts (otherwise prompted)
-  CARNET_NEW_PASSPHRASE  the new passphrase for `init`, `passwd` and `restore`, for scripts
+  CARNET_NEW_PASSPHRASE  the new passphrase for `init` (else CARNET_PASSPHRASE), `passwd` and `restore`, for scripts
   CARNET_RECOVERY_KEY    the recovery key, for scripts
   CARNET_VAULT           the vault file (as --vault)
   CARNET_DOCTOR_STATE    where the doctor's device keeps its hello sessions (as --state)
@@ -140,6 +140,7 @@ impl From<VaultError> for CliError {
             | VaultError::AttachmentNotFound
             | VaultError::NoKeySlot(_) => Exit::NotFound,
             VaultError::Invalid(_)
+            | VaultError::AttachmentTooLarge { .. }
             | VaultError::PassphraseTooShort { .. }
             | VaultError::AlreadyExists
             | VaultError::DuplicateRecord => Exit::Invalid,

@@ -2,6 +2,7 @@
 //! command line, QR codes written as PNG or SVG, pages and extracted attachments.
 
 use crate::exit::CliError;
+use carnet_core::files::Existing;
 use carnet_core::qr::{self, QrMatrix};
 use std::path::{Path, PathBuf};
 
@@ -19,12 +20,39 @@ fn cannot_read(path: &Path, e: &std::io::Error) -> CliError {
     CliError::not_found(format!("cannot read {}: {}", path.display(), e.kind()))
 }
 
+/// Largest image, certificate or other input file read whole.
+pub const MAX_INPUT_FILE: u64 = 64 * 1024 * 1024;
+
+/// Opens a file named on the command line: a regular file only (a device such as `/dev/zero`
+/// or a pipe would never end, or never start).
 pub fn open_input(path: &Path) -> Result<std::fs::File, CliError> {
-    std::fs::File::open(path).map_err(|e| cannot_read(path, &e))
+    let file = std::fs::File::open(path).map_err(|e| cannot_read(path, &e))?;
+    let meta = file.metadata().map_err(|e| cannot_read(path, &e))?;
+    if !meta.is_file() {
+        return Err(CliError::invalid(format!(
+            "{} is not a regular file (a directory, a device or a pipe?)",
+            path.display()
+        )));
+    }
+    Ok(file)
 }
 
+/// Reads a file named on the command line, of at most [`MAX_INPUT_FILE`] bytes.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| cannot_read(path, &e))
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .take(MAX_INPUT_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(path, &e))?;
+    if bytes.len() as u64 > MAX_INPUT_FILE {
+        return Err(CliError::invalid(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_INPUT_FILE / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Reads a small text file, refusing anything larger than a record can be.
@@ -69,14 +97,66 @@ pub fn guess_media_type(name: &str) -> &'static str {
     }
 }
 
-/// Writes bytes the person asked for (a page, a code) to `out`.
-pub fn write_output(out: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(out, bytes)
-        .map_err(|e| CliError::other(format!("cannot write {}: {}", out.display(), e.kind())))
+/// Writes bytes the person asked for (a page, a code) to `out`: whole or not at all, readable by
+/// its owner only, and over an existing file or link only when `existing` says so (`--force`).
+pub fn write_output(out: &Path, bytes: &[u8], existing: Existing) -> Result<(), CliError> {
+    use std::io::Write;
+    carnet_core::files::write_file(out, existing, |f| f.write_all(bytes)).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::invalid(format!(
+                "{} already exists; choose another path, or --force to replace it",
+                out.display()
+            ))
+        } else {
+            CliError::other(format!("cannot write {}: {}", out.display(), e.kind()))
+        }
+    })
+}
+
+/// A directory of Carnet's own (a share's frames, the doctor's sessions): created, readable by
+/// its owner only, when absent; an existing one is used only if everything in it is `ours`
+/// (so a wrong `--frames` or `--state` never mixes with, or deletes, someone's files), and its
+/// permissions are left as they are. Returns the files in it that are ours.
+pub fn own_dir(dir: &Path, ours: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, CliError> {
+    match std::fs::symlink_metadata(dir) {
+        Err(_) => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder.create(dir)?;
+            Ok(Vec::new())
+        }
+        Ok(meta) if meta.is_dir() => {
+            let mut mine = Vec::new();
+            for entry in std::fs::read_dir(dir)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if !(is_file && ours(&name)) {
+                    return Err(CliError::invalid(format!(
+                        "{} holds files Carnet did not write ({name}); choose an empty or new directory",
+                        dir.display()
+                    )));
+                }
+                mine.push(entry.path());
+            }
+            Ok(mine)
+        }
+        Ok(_) => Err(CliError::invalid(format!(
+            "{} is not a directory",
+            dir.display()
+        ))),
+    }
 }
 
 /// Writes a QR code as PNG or SVG, by the file's extension.
-pub fn write_code(matrix: &QrMatrix, out: &Path) -> Result<(), CliError> {
+pub fn write_code(matrix: &QrMatrix, out: &Path, existing: Existing) -> Result<(), CliError> {
     let is_svg = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
@@ -85,12 +165,17 @@ pub fn write_code(matrix: &QrMatrix, out: &Path) -> Result<(), CliError> {
     } else {
         matrix.to_png(8)
     };
-    write_output(out, &bytes)
+    write_output(out, &bytes, existing)
 }
 
 /// Encodes `text` (at most `max_version`) and writes it as PNG or SVG, by the extension.
-pub fn write_code_text(text: &str, max_version: i16, out: &Path) -> Result<(), CliError> {
-    write_code(&QrMatrix::encode(text, max_version)?, out)
+pub fn write_code_text(
+    text: &str,
+    max_version: i16,
+    out: &Path,
+    existing: Existing,
+) -> Result<(), CliError> {
+    write_code(&QrMatrix::encode(text, max_version)?, out, existing)
 }
 
 /// Reads a record file (the JSON form of `carnet_core::model::RecordBody`, documented in

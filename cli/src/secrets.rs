@@ -9,39 +9,53 @@ pub const PASSPHRASE_ENV: &str = "CARNET_PASSPHRASE";
 pub const NEW_PASSPHRASE_ENV: &str = "CARNET_NEW_PASSPHRASE";
 pub const RECOVERY_KEY_ENV: &str = "CARNET_RECOVERY_KEY";
 
-fn prompt(label: &str) -> Result<Zeroizing<String>, CliError> {
+/// The value of `env`, if set: a value that is not UTF-8 is an error that names the variable
+/// (not a request to set it).
+fn from_env(env: &str) -> Result<Option<Zeroizing<String>>, CliError> {
+    match std::env::var_os(env) {
+        None => Ok(None),
+        Some(value) => value
+            .into_string()
+            .map(|v| Some(Zeroizing::new(v)))
+            .map_err(|_| CliError::invalid(format!("{env} is not valid UTF-8 text"))),
+    }
+}
+
+fn prompt(label: &str, env: &str) -> Result<Zeroizing<String>, CliError> {
     use std::io::IsTerminal;
     // Only ask a person: a script with no terminal on stdin must use the environment, and
     // must get an error rather than hang on /dev/tty.
     if !std::io::stdin().is_terminal() {
         return Err(CliError::usage(format!(
-            "no terminal to ask for the passphrase; set {PASSPHRASE_ENV} for scripts"
+            "no terminal to ask for it; set {env} for scripts"
         )));
     }
     rpassword::prompt_password(label)
         .map(Zeroizing::new)
         .map_err(|_| {
             CliError::usage(format!(
-                "cannot read a passphrase from the terminal; set {PASSPHRASE_ENV} for scripts"
+                "cannot read it from the terminal; set {env} for scripts"
             ))
         })
 }
 
 /// The passphrase that unlocks the vault.
 pub fn current() -> Result<Passphrase, CliError> {
-    if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
-        return Ok(Passphrase::new(value));
+    if let Some(value) = from_env(PASSPHRASE_ENV)? {
+        return Ok(Passphrase::new(value.as_str()));
     }
-    Ok(Passphrase::new(prompt("Vault passphrase: ")?.as_str()))
+    Ok(Passphrase::new(
+        prompt("Vault passphrase: ", PASSPHRASE_ENV)?.as_str(),
+    ))
 }
 
 /// A new passphrase, typed twice, or from `env` for scripts.
 pub fn new(env: &str) -> Result<Passphrase, CliError> {
-    if let Ok(value) = std::env::var(env) {
-        return Ok(Passphrase::new(value));
+    if let Some(value) = from_env(env)? {
+        return Ok(Passphrase::new(value.as_str()));
     }
-    let first = prompt("New passphrase: ")?;
-    let second = prompt("Repeat it: ")?;
+    let first = prompt("New passphrase: ", env)?;
+    let second = prompt("Repeat it: ", env)?;
     if first != second {
         return Err(CliError::invalid("the two passphrases differ"));
     }
@@ -50,17 +64,17 @@ pub fn new(env: &str) -> Result<Passphrase, CliError> {
 
 /// A recovery key, typed back from paper.
 pub fn recovery_key() -> Result<RecoveryKey, CliError> {
-    let text = match std::env::var(RECOVERY_KEY_ENV) {
-        Ok(v) => Zeroizing::new(v),
-        Err(_) => prompt("Recovery key: ")?,
+    let text = match from_env(RECOVERY_KEY_ENV)? {
+        Some(v) => v,
+        None => prompt("Recovery key: ", RECOVERY_KEY_ENV)?,
     };
     Ok(RecoveryKey::parse(&text)?)
 }
 
 /// A secret from `env`, or asked once at the terminal with `label`.
 pub fn from_env_or_prompt(env: &str, label: &str) -> Result<Passphrase, CliError> {
-    if let Ok(value) = std::env::var(env) {
-        return Ok(Passphrase::new(value));
+    if let Some(value) = from_env(env)? {
+        return Ok(Passphrase::new(value.as_str()));
     }
-    Ok(Passphrase::new(prompt(label)?.as_str()))
+    Ok(Passphrase::new(prompt(label, env)?.as_str()))
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub struct Context {
     pub vault: Option<PathBuf>,
     pub json: bool,
+    pub force: bool,
 }
 
 /// Carnet's folder in the user's data directory (`~/.local/share/carnet/` on Linux).
@@ -28,6 +29,15 @@ impl Context {
         match &self.vault {
             Some(path) => Ok(path.clone()),
             None => Ok(data_dir("--vault PATH")?.join("vault.carnet")),
+        }
+    }
+
+    /// What to do with a file already at an output path: refuse, unless `--force`.
+    pub fn existing(&self) -> carnet_core::files::Existing {
+        if self.force {
+            carnet_core::files::Existing::Replace
+        } else {
+            carnet_core::files::Existing::Refuse
         }
     }
 

@@ -656,3 +656,237 @@ fn escape_sequences_in_a_record_and_a_share_print_inert() {
     // The label the reader puts there is still its own, after the content.
     assert!(received.contains("[imported from file]"), "{received}");
 }
+
+/// The mode bits of a file or directory.
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_private_never_overwrite_and_never_follow_links() {
+    let run = Run::new();
+    let dir = run.dir.path();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    run.ok(&["add", "allergy", "--file", &example("allergy.json")]);
+    assert_eq!(mode(&run.vault()), 0o600, "the vault");
+
+    // Written private.
+    let card = dir.join("card.png");
+    run.ok(&["emergency-card", "--out", card.to_str().unwrap()]);
+    let share = dir.join("share.png");
+    let shared = run.json(&["share", "--open", "--out", share.to_str().unwrap()]);
+    let code = shared["codes"][0].as_str().unwrap().to_owned();
+    let page = dir.join("page.html");
+    run.ok(&["receive", "--text", &code, "--html", page.to_str().unwrap()]);
+    for file in [&card, &share, &page] {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+
+    // An existing file, and a link to someone else's file, are refused and left as they were.
+    let theirs = dir.join("theirs.txt");
+    std::fs::write(&theirs, "not Carnet's").unwrap();
+    let link = dir.join("link.png");
+    std::os::unix::fs::symlink(&theirs, &link).unwrap();
+    for target in [&card, &link] {
+        let out = run.carnet(
+            &["emergency-card", "--out", target.to_str().unwrap()],
+            Some(PASS),
+        );
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+        let out = run.carnet(
+            &[
+                "receive",
+                "--text",
+                &code,
+                "--html",
+                target.to_str().unwrap(),
+            ],
+            Some(PASS),
+        );
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "not Carnet's");
+    // --force replaces the link itself, never what it points to.
+    run.ok(&["--force", "emergency-card", "--out", link.to_str().unwrap()]);
+    assert!(!std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "not Carnet's");
+
+    // A frames directory is Carnet's own: a new share replaces every frame of the last one;
+    // one that holds anything else is refused.
+    let letter = dir.join("letter.json");
+    let body: String = (0..120u64)
+        .map(|i| {
+            format!(
+                "Examen {i} : mesure {} le jour {}. ",
+                (i * 7_919) % 1_009,
+                (i * 104_729) % 997
+            )
+        })
+        .collect();
+    std::fs::write(
+        &letter,
+        serde_json::json!({"kind": "letter", "author": "Dr H", "date": "2026-11-01", "subject": "S", "body": body}).to_string(),
+    )
+    .unwrap();
+    run.ok(&["add", "letter", "--file", letter.to_str().unwrap()]);
+    let frames = dir.join("frames");
+    let big = run.json(&[
+        "share",
+        "--open",
+        "--letter-text",
+        "--frames",
+        frames.to_str().unwrap(),
+    ]);
+    let many = big["codes"].as_array().unwrap().len();
+    assert!(many > 2);
+    assert_eq!(mode(&frames), 0o700);
+    let small = run.json(&["share", "--open", "--frames", frames.to_str().unwrap()]);
+    let now: Vec<_> = std::fs::read_dir(&frames)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        now.len(),
+        small["codes"].as_array().unwrap().len() + 1,
+        "{now:?}"
+    );
+    std::fs::write(frames.join("notes.txt"), "mine").unwrap();
+    let out = run.carnet(
+        &["share", "--open", "--frames", frames.to_str().unwrap()],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(frames.join("notes.txt").exists());
+
+    // The doctor's state directory: an existing one keeps its mode, and nothing of anyone
+    // else's in it is read or deleted.
+    let state = dir.join("state");
+    std::fs::create_dir(&state).unwrap();
+    std::fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    run.ok(&["doctor", "hello", "--state", state.to_str().unwrap()]);
+    assert_eq!(mode(&state), 0o1777);
+    std::fs::write(state.join("session-notes.txt"), "mine").unwrap();
+    let _ = run.carnet(
+        &[
+            "receive",
+            "--state",
+            state.to_str().unwrap(),
+            "--text",
+            &code,
+        ],
+        Some(PASS),
+    );
+    assert!(state.join("session-notes.txt").exists());
+    let out = run.carnet(
+        &["doctor", "hello", "--state", state.to_str().unwrap()],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+}
+
+#[test]
+fn wrapped_durations_blank_passphrases_and_endless_files_are_refused() {
+    let run = Run::new();
+    // 307445734561825861 minutes wraps to 44 seconds in 64 bits.
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    let out = run.carnet(
+        &["share", "--open", "--expires", "307445734561825861m"],
+        Some(PASS),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = run.carnet(&["doctor", "hello", "--minutes", "99999999999"], Some(PASS));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // Passphrases that are not there.
+    for blank in [
+        "            ",
+        "\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}\u{200b}",
+        "\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+    ] {
+        let other = Run::new();
+        let out = carnet_env(&other, &["init"], &[("CARNET_NEW_PASSPHRASE", blank)]);
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        assert!(stderr(&out).contains("invisible"), "{}", stderr(&out));
+        assert!(!other.vault().exists());
+    }
+    // `init` reads the variable its help names.
+    let other = Run::new();
+    let out = carnet_env(&other, &["init"], &[("CARNET_NEW_PASSPHRASE", PASS)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_carnet"));
+        let out = cmd
+            .arg("--vault")
+            .arg(other.vault())
+            .arg("list")
+            .env(
+                "CARNET_PASSPHRASE",
+                std::ffi::OsStr::from_bytes(b"\xff\xfe not utf-8"),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&out).contains("CARNET_PASSPHRASE is not valid UTF-8"),
+            "{}",
+            stderr(&out)
+        );
+
+        // A device that never ends is not a file to attach.
+        let list = run.json(&["list"]);
+        assert!(list.as_array().unwrap().is_empty());
+        run.ok(&["add", "allergy", "--file", &example("allergy.json")]);
+        let id = run.json(&["list"])[0]["id"].as_str().unwrap().to_owned();
+        let out = run.carnet(&["attach", "--record", &id, "/dev/zero"], Some(PASS));
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn erase_through_a_link_destroys_the_vault_it_points_to() {
+    let run = Run::new();
+    run.init();
+    let link = run.dir.path().join("link.carnet");
+    std::os::unix::fs::symlink(run.vault(), &link).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .arg("--vault")
+        .arg(&link)
+        .args(["erase", "--yes"])
+        .env("CARNET_PASSPHRASE", PASS)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!run.vault().exists(), "the vault itself is gone");
+    assert!(std::fs::symlink_metadata(&link).is_err(), "and the link");
+}

@@ -376,3 +376,51 @@ fn a_receipt_from_a_self_made_certificate_cannot_rewrite_its_label() {
     // The warning stays first on the line, whatever the name holds.
     assert!(listed.contains("UTC  NOT verified: Karim "), "{listed}");
 }
+
+#[test]
+fn the_trust_folder_keeps_every_anchor_and_skips_what_is_not_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let trust = dir.join("trust");
+    let roots: Vec<_> = (0..3).map(|_| pki::root()).collect();
+    for (i, root) in roots.iter().enumerate() {
+        std::fs::write(dir.join(format!("root{i}.pem")), &root.pem).unwrap();
+    }
+    let add = |i: usize| {
+        ok(
+            dir,
+            &[
+                "trust",
+                "add-anchor",
+                dir.join(format!("root{i}.pem")).to_str().unwrap(),
+            ],
+        )
+    };
+    add(0);
+    add(1);
+    // The first one is removed by hand; adding the third must not replace the second.
+    let first = std::fs::read_dir(&trust)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_file(&first).unwrap();
+    add(2);
+    assert_eq!(std::fs::read_dir(&trust).unwrap().count(), 2);
+    // A stray file is reported and skipped; the anchors still load.
+    std::fs::write(trust.join("notes.pem"), "not a certificate").unwrap();
+    let out = carnet(dir, &["trust", "list"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("AC RACINE IGC-SANTE TEST")
+            .count(),
+        2
+    );
+}

@@ -269,3 +269,48 @@ fn a_slot_copied_from_another_vault_does_not_open() {
         Err(VaultError::WrongPassphrase)
     ));
 }
+
+#[test]
+fn reading_a_damaged_vault_leaves_its_file_as_it_was() {
+    let mut t = TestVault::new();
+    let p = t.vault().add_profile(adult()).unwrap();
+    let record = t
+        .vault()
+        .add_record(NewRecord::entered(
+            p.id,
+            prescription("2026-10-01", "Ramipril", "5 mg"),
+        ))
+        .unwrap();
+    t.lock();
+    let raw = t.raw();
+    raw.execute(
+        "UPDATE records SET body = CAST(zeroblob(length(body)) AS BLOB) WHERE id = ?1",
+        [record.id.as_bytes()],
+    )
+    .unwrap();
+    drop(raw);
+    let before = std::fs::read(&t.path).unwrap();
+    let vault = Vault::unlock_with_passphrase(&t.path, &passphrase(), &options()).unwrap();
+    assert!(matches!(
+        vault.records(None, None),
+        Err(VaultError::Integrity { .. })
+    ));
+    // Nothing is written for this session any more, not even when it closes.
+    assert!(matches!(
+        vault.record(&record.id),
+        Err(VaultError::Integrity { .. })
+    ));
+    drop(vault);
+    assert_unchanged(&t.path, &before);
+
+    // A healthy vault still logs its unlocks, when it closes if nothing else was written.
+    let healthy = TestVault::new();
+    let events = healthy.vault().audit_log().unwrap().len();
+    let path = healthy.path.clone();
+    let mut healthy = healthy;
+    healthy.unlock();
+    healthy.vault().profiles().unwrap();
+    healthy.lock();
+    let vault = Vault::unlock_with_passphrase(&path, &passphrase(), &options()).unwrap();
+    assert_eq!(vault.audit_log().unwrap().len(), events + 2);
+}

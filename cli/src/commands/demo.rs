@@ -82,6 +82,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         &session.hello().to_text(),
         qr::MAX_SINGLE_VERSION,
         &hello_png,
+        carnet_core::files::Existing::Refuse,
     )?;
     let hello = share_cmd::read_hello(Some(&hello_png), None)?
         .ok_or_else(|| CliError::other("no hello"))?;
@@ -112,7 +113,13 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             .enumerate()
             .map(|(i, code)| {
                 let path = share_frames.join(format!("frame-{:03}.png", i + 1));
-                files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path).map(|()| path)
+                files::write_code_text(
+                    code,
+                    qr::MAX_SINGLE_VERSION,
+                    &path,
+                    carnet_core::files::Existing::Refuse,
+                )
+                .map(|()| path)
             })
             .collect::<Result<_, _>>()?
     } else {
@@ -120,7 +127,12 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
             .codes
             .first()
             .ok_or_else(|| CliError::other("empty share"))?;
-        files::write_code_text(code, qr::MAX_SINGLE_VERSION, &share_png)?;
+        files::write_code_text(
+            code,
+            qr::MAX_SINGLE_VERSION,
+            &share_png,
+            carnet_core::files::Existing::Refuse,
+        )?;
         vec![share_png.clone()]
     };
     // The GP's device checks the cardiologist's signatures against its own trust store.
@@ -143,9 +155,15 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     files::write_output(
         &html,
         share::printable::render(&received, today, &printed, Default::default()).as_bytes(),
+        carnet_core::files::Existing::Refuse,
     )?;
     let receipt_code = share::receipt::receipt_code(&received, &pki.gp, now)?;
-    files::write_code_text(&receipt_code, qr::MAX_SINGLE_VERSION, &receipt_png)?;
+    files::write_code_text(
+        &receipt_code,
+        qr::MAX_SINGLE_VERSION,
+        &receipt_png,
+        carnet_core::files::Existing::Refuse,
+    )?;
     let scanned_receipt = files::read_codes(std::slice::from_ref(&receipt_png))?
         .into_iter()
         .next()

@@ -7,7 +7,7 @@
 use crate::exit::CliError;
 use crate::files;
 use crate::output;
-use crate::session::{doctor_state, load_store, trust_dir};
+use crate::session::{Context, doctor_state, load_store, trust_dir};
 use carnet_core::qr::{self, QrMatrix};
 use carnet_core::share::printable::{self, Lang};
 use carnet_core::share::{
@@ -30,8 +30,8 @@ pub struct HelloArgs {
     /// PNG or SVG file to write.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// How long the hello stays valid, in minutes.
-    #[arg(long, default_value_t = 15)]
+    /// How long the hello stays valid, in minutes (1 to 1440).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
     minutes: u64,
     /// Also draw the code in the terminal.
     #[arg(long)]
@@ -46,18 +46,15 @@ pub struct HelloArgs {
     key: Option<PathBuf>,
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+/// What the state directory holds: `session-<16 hex digits>.key`, one per hello.
+fn is_session_file(name: &str) -> bool {
+    name.strip_prefix("session-")
+        .and_then(|n| n.strip_suffix(".key"))
+        .is_some_and(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn save_session(dir: &Path, session: &DoctorSession) -> Result<PathBuf, CliError> {
-    create_private_dir(dir)?;
+    files::own_dir(dir, is_session_file)?;
     let hello = session.hello();
     let name: String = hello.key_id().iter().map(|b| format!("{b:02x}")).collect();
     let path = dir.join(format!("session-{name}.key"));
@@ -90,9 +87,10 @@ fn load_sessions(dir: &Path, now: chrono::DateTime<chrono::Utc>) -> Vec<DoctorSe
     let mut sessions = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
+        // Only Carnet's own session files are read, and only they are ever deleted.
         if !path
             .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("session-"))
+            .is_some_and(|n| is_session_file(&n.to_string_lossy()))
         {
             continue;
         }
@@ -143,14 +141,15 @@ pub fn receive_files(
     Ok(reader.into_result()?)
 }
 
-pub fn run(command: DoctorCommand, json: bool) -> Result<(), CliError> {
+pub fn run(command: DoctorCommand, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
     let DoctorCommand::Hello(args) = command;
     let signer = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(signer(cert, key)?),
         (None, None) => None,
         _ => return Err(CliError::usage("give both --cert and --key, or neither")),
     };
-    let lifetime = Duration::from_secs(args.minutes.clamp(1, 24 * 60) * 60);
+    let lifetime = Duration::from_secs(args.minutes * 60);
     let session = new_session(
         &doctor_state(args.state)?,
         lifetime,
@@ -161,7 +160,7 @@ pub fn run(command: DoctorCommand, json: bool) -> Result<(), CliError> {
     // With the practitioner's certificate chain the hello is larger than a bare key.
     let matrix = QrMatrix::encode(&text, qr::MAX_SINGLE_VERSION)?;
     if let Some(out) = &args.out {
-        files::write_code(&matrix, out)?;
+        files::write_code(&matrix, out, ctx.existing())?;
     }
     output::emit(
         json,
@@ -210,7 +209,8 @@ pub struct ReceiveArgs {
 }
 
 /// Reads a share (or an emergency card) from images or scanned texts and prints it.
-pub fn receive(args: ReceiveArgs, json: bool) -> Result<(), CliError> {
+pub fn receive(args: ReceiveArgs, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
     if args.files.is_empty() && args.texts.is_empty() {
         return Err(CliError::usage("give the share's image files or --text"));
     }
@@ -262,6 +262,7 @@ pub fn receive(args: ReceiveArgs, json: bool) -> Result<(), CliError> {
         files::write_output(
             path,
             printable::render(share, today, &printed, args.lang).as_bytes(),
+            ctx.existing(),
         )?;
     }
     if json {
@@ -292,12 +293,13 @@ pub struct ReceiptArgs {
 }
 
 /// Reads the share again from its images and signs a receipt for it.
-pub fn receipt(args: ReceiptArgs, json: bool) -> Result<(), CliError> {
+pub fn receipt(args: ReceiptArgs, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
     let signer = signer(&args.cert, &args.key)?;
     let store = load_store(&trust_dir(args.trust_dir)?)?;
     let share = receive_files(&doctor_state(args.state)?, store, &args.files)?;
     let code = receipt::receipt_code(&share, &signer, SystemClock.now())?;
-    files::write_code_text(&code, qr::MAX_SINGLE_VERSION, &args.out)?;
+    files::write_code_text(&code, qr::MAX_SINGLE_VERSION, &args.out, ctx.existing())?;
     output::emit(
         json,
         &serde_json::json!({ "receipt": code, "out": args.out }),

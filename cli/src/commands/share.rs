@@ -6,6 +6,7 @@ use crate::exit::CliError;
 use crate::files;
 use crate::output;
 use crate::session::{Context, load_store, profile_arg, trust_dir};
+use carnet_core::files::Existing;
 use carnet_core::qr::{self, QrMatrix};
 use carnet_core::share::{self, Hello, Recipient, Selection, ShareError, ShareMode, emergency};
 use carnet_core::time::{Clock, SystemClock};
@@ -64,6 +65,15 @@ pub struct ShareArgs {
     /// Show what would be shared, and share nothing.
     #[arg(long)]
     preview: bool,
+}
+
+/// What `share --frames` writes: `frame-NNN.png` and `frames.txt`.
+fn is_frame_file(name: &str) -> bool {
+    name == "frames.txt"
+        || name
+            .strip_prefix("frame-")
+            .and_then(|n| n.strip_suffix(".png"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// "30m", "2h", "90s", "1d" or plain minutes; between a second and a week.
@@ -164,19 +174,23 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
                 prepared.codes.len()
             )));
         }
-        files::write_code_text(first, qr::MAX_SINGLE_VERSION, out)?;
+        files::write_code_text(first, qr::MAX_SINGLE_VERSION, out, ctx.existing())?;
         written.push(out.clone());
     }
     if let Some(dir) = &args.frames {
-        std::fs::create_dir_all(dir)?;
+        // The previous share's frames go first: none of them may still be read with these.
+        for old in files::own_dir(dir, is_frame_file)? {
+            std::fs::remove_file(old)?;
+        }
         for (i, code) in prepared.codes.iter().enumerate() {
             let path = dir.join(format!("frame-{:03}.png", i + 1));
-            files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path)?;
+            files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path, Existing::Refuse)?;
             written.push(path);
         }
         files::write_output(
             &dir.join("frames.txt"),
             (prepared.codes.join("\n") + "\n").as_bytes(),
+            Existing::Refuse,
         )?;
     }
     output::emit(
@@ -298,7 +312,7 @@ pub fn emergency_card(args: EmergencyCardArgs, ctx: &Context) -> Result<(), CliE
     let text = share::emergency_card(&vault, &profile.id, SystemClock.today())?;
     let matrix = QrMatrix::encode(&text, emergency::CARD_MAX_VERSION)?;
     if let Some(out) = &args.out {
-        files::write_code(&matrix, out)?;
+        files::write_code(&matrix, out, ctx.existing())?;
     }
     output::emit(
         ctx.json,

@@ -5,7 +5,7 @@ use crate::commands::doctor::signer;
 use crate::exit::CliError;
 use crate::files;
 use crate::output;
-use crate::session::{load_store, trust_dir};
+use crate::session::{Context, load_store, trust_dir};
 use carnet_core::model::{Ins, RecordKind};
 use carnet_core::qr;
 use carnet_core::time::{Clock, SystemClock};
@@ -170,7 +170,8 @@ pub enum PractitionerCommand {
 }
 
 /// The practitioner signs a record file and writes its QR code(s).
-pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
+pub fn issue(command: PractitionerCommand, ctx: &Context) -> Result<(), CliError> {
+    let json = ctx.json;
     let PractitionerCommand::Issue {
         kind,
         cert,
@@ -209,7 +210,7 @@ pub fn issue(command: PractitionerCommand, json: bool) -> Result<(), CliError> {
                 .unwrap_or_else(|| "signed".into());
             out.with_file_name(format!("{stem}-{:03}.png", i + 1))
         };
-        files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path)?;
+        files::write_code_text(code, qr::MAX_SINGLE_VERSION, &path, ctx.existing())?;
         written.push(path);
     }
     output::emit(

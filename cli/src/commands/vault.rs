@@ -18,7 +18,14 @@ pub fn init(ctx: &Context) -> Result<(), CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let passphrase = secrets::new(secrets::PASSPHRASE_ENV)?;
+    // Scripts give the new vault's passphrase in CARNET_NEW_PASSPHRASE (or, as the commands
+    // that follow will read it, CARNET_PASSPHRASE).
+    let env = if std::env::var_os(secrets::NEW_PASSPHRASE_ENV).is_some() {
+        secrets::NEW_PASSPHRASE_ENV
+    } else {
+        secrets::PASSPHRASE_ENV
+    };
+    let passphrase = secrets::new(env)?;
     let (_vault, recovery) = Vault::create(&path, &passphrase, &VaultOptions::default())?;
     let key = recovery.display_text();
     output::emit(

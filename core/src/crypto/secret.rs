@@ -66,9 +66,51 @@ impl Passphrase {
         self.0.as_bytes()
     }
 
-    pub fn char_count(&self) -> usize {
-        self.0.chars().count()
+    /// The characters that make the passphrase: invisible ones (zero-width spaces and joiners,
+    /// soft hyphens, byte-order marks, variation selectors) and combining marks alone are not
+    /// counted, nor spaces at either end; a run of spaces counts as one. Twelve spaces, twelve
+    /// zero-width spaces or twelve accents with nothing to sit on count as none.
+    pub fn counted_chars(&self) -> usize {
+        let mut count = 0;
+        let mut pending_space = false;
+        for c in self.0.chars().filter(|c| !is_invisible(*c)) {
+            if c.is_whitespace() {
+                pending_space = count > 0;
+            } else {
+                count += 1 + usize::from(pending_space);
+                pending_space = false;
+            }
+        }
+        count
     }
+}
+
+/// Characters that show nothing by themselves. Carnet's own list, as no dependency of ours
+/// carries Unicode's general categories: the format characters and combining-mark blocks a
+/// keyboard or a paste can produce.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+            | '\u{E0000}'..='\u{E007F}'
+    ) || c.is_control()
 }
 
 impl fmt::Debug for Passphrase {
@@ -168,6 +210,19 @@ impl fmt::Debug for RecoveryKey {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn blank_and_invisible_passphrases_count_for_nothing() {
+        let count = |s: &str| Passphrase::new(s).counted_chars();
+        assert_eq!(count("            "), 0);
+        assert_eq!(count(&"\u{200B}".repeat(12)), 0);
+        assert_eq!(count(&"\u{0301}".repeat(12)), 0);
+        assert_eq!(count("  a   b  "), 3);
+        assert_eq!(count("correct horse"), 13);
+        // A decomposed accent on its letter counts once, with the letter.
+        assert_eq!(count("e\u{0301}te\u{0301}"), 3);
+    }
+
     use super::*;
 
     #[test]

@@ -100,14 +100,17 @@ pub(crate) struct AttachmentWriter<'c> {
     pending: Zeroizing<Vec<u8>>,
     seq: u64,
     size: u64,
+    max: u64,
 }
 
 impl<'c> AttachmentWriter<'c> {
-    /// Starts attachment `id` of `record` (which must exist in this transaction).
+    /// Starts attachment `id` of `record` (which must exist in this transaction), of at most
+    /// `max` bytes.
     pub fn begin(
         conn: &'c Connection,
         id: AttachmentId,
         record: RecordId,
+        max: u64,
     ) -> Result<Self, VaultError> {
         let exists = conn
             .query_row(
@@ -135,6 +138,7 @@ impl<'c> AttachmentWriter<'c> {
             pending: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
             seq: 0,
             size: 0,
+            max,
         })
     }
 
@@ -159,8 +163,12 @@ impl<'c> AttachmentWriter<'c> {
             }
             let room = CHUNK_SIZE - self.pending.len();
             let (now, rest) = data.split_at(room.min(data.len()));
+            let size = self.size.saturating_add(now.len() as u64);
+            if size > self.max {
+                return Err(VaultError::AttachmentTooLarge { max: self.max });
+            }
             self.pending.extend_from_slice(now);
-            self.size += now.len() as u64;
+            self.size = size;
             data = rest;
         }
         Ok(())

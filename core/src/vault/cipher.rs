@@ -24,10 +24,6 @@ impl RowCipher {
         &self.key
     }
 
-    pub fn into_parts(self) -> (SecretKey, [u8; 16]) {
-        (self.key, self.vault_id)
-    }
-
     fn ad(&self, table: &str, row: &[&[u8]]) -> AssociatedData {
         row.iter().fold(
             AssociatedData::new(table).with(&self.vault_id),

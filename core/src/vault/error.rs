@@ -40,7 +40,9 @@ pub enum VaultError {
         "the vault's key derivation parameters are above what Carnet accepts (m={m_kib} KiB, t={t}, p={p}): a damaged or crafted header; refusing to use them"
     )]
     ExcessiveKdf { m_kib: u32, t: u32, p: u32 },
-    #[error("passphrase too short: at least {min} characters")]
+    #[error(
+        "passphrase too short: at least {min} characters (spaces at the ends, repeated spaces and invisible characters do not count)"
+    )]
     PassphraseTooShort { min: usize },
     #[error("integrity check failed for a {what}: the data was modified or moved")]
     Integrity { what: &'static str },
@@ -50,6 +52,8 @@ pub enum VaultError {
     HistoryTampered(String),
     #[error("attachment is damaged: {0}")]
     AttachmentDamaged(&'static str),
+    #[error("the file is larger than an attachment may be ({max} bytes); nothing was stored")]
+    AttachmentTooLarge { max: u64 },
     #[error("no such profile")]
     ProfileNotFound,
     #[error("no such record")]

@@ -13,7 +13,6 @@ use crate::crypto::{
 use crate::files;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 const KEY_CHECK_PLAINTEXT: &[u8] = b"carnet vault key check v1";
 
@@ -108,21 +107,17 @@ impl LockedVault {
         let cipher = RowCipher::new(key, self.vault_id);
         // Events deleted from the end of the history: refused before anything is written.
         super::chain::check_head(&conn, &cipher)?;
-        let vault = Vault {
-            conn: Mutex::new(conn),
+        // The unlock is logged with the first change or on closing, unless a read finds the
+        // vault damaged: a damaged vault is read without being written.
+        let vault = Vault::opened(
+            conn,
             cipher,
-            path: self.path,
+            self.path,
             options,
-        };
-        vault.write(|tx, cipher| {
-            audit::append(
-                tx,
-                cipher,
-                AuditAction::Unlocked {
-                    method: method.as_str().into(),
-                },
-            )
-        })?;
+            Some(AuditAction::Unlocked {
+                method: method.as_str().into(),
+            }),
+        );
         Ok(vault)
     }
 }
@@ -154,12 +149,13 @@ impl Vault {
             return Err(e);
         }
         let locked = LockedVault::open(path)?;
-        let vault = Vault {
-            conn: Mutex::new(locked.conn),
-            cipher: RowCipher::new(key, vault_id),
-            path: path.to_path_buf(),
-            options: *options,
-        };
+        let vault = Vault::opened(
+            locked.conn,
+            RowCipher::new(key, vault_id),
+            path.to_path_buf(),
+            *options,
+            None,
+        );
         Ok((vault, recovery))
     }
 
@@ -275,29 +271,28 @@ impl Vault {
     /// `target`, which must not exist, and opens it there with the key it already holds: no
     /// passphrase is derived again. The file is closed first, so SQLite folds its WAL in.
     pub fn move_to(self, target: &Path) -> Result<Vault, VaultError> {
-        let Vault {
-            conn,
-            cipher,
-            path,
-            options,
-        } = self;
-        let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.flush_pending()?;
+        let (path, options) = (self.path.clone(), self.options);
+        let (key, vault_id) = (self.cipher.key().clone(), *self.cipher.vault_id());
+        // The file is closed; what is left of `self` holds an empty in-memory database.
+        let conn = std::mem::replace(&mut *self.connection(), Connection::open_in_memory()?);
+        drop(self);
         conn.close().map_err(|(_, e)| VaultError::from(e))?;
         files::publish(&path, target)?;
         let locked = LockedVault::open(target)?;
-        let (key, vault_id) = cipher.into_parts();
         if locked.vault_id != vault_id {
             return Err(VaultError::Integrity {
                 what: "moved vault",
             });
         }
         locked.check_key(&key, VaultError::Integrity { what: "key check" })?;
-        Ok(Vault {
-            conn: Mutex::new(locked.conn),
-            cipher: RowCipher::new(key, vault_id),
-            path: target.to_path_buf(),
+        Ok(Vault::opened(
+            locked.conn,
+            RowCipher::new(key, vault_id),
+            target.to_path_buf(),
             options,
-        })
+            None,
+        ))
     }
 
     /// Where the vault file is.
@@ -368,6 +363,8 @@ impl Vault {
     /// destroying the key slots is what makes the data unreadable.
     pub fn erase(self) -> Result<(), VaultError> {
         let path = self.path.clone();
+        // Nothing more is logged in a vault being destroyed.
+        *self.pending() = None;
         {
             let mut conn = self.connection();
             let tx = conn.transaction()?;
@@ -381,13 +378,26 @@ impl Vault {
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         drop(self);
-        for file in schema::sqlite_files(&path) {
-            if let Ok(meta) = std::fs::metadata(&file) {
-                overwrite_with_zeros(&file, meta.len())?;
+        // Opened through a symbolic link, the vault is the file it points to: that is what is
+        // destroyed, then the link.
+        let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        for file in schema::sqlite_files(&resolved) {
+            if let Ok(meta) = std::fs::symlink_metadata(&file) {
+                if meta.is_file() {
+                    overwrite_with_zeros(&file, meta.len())?;
+                }
                 std::fs::remove_file(&file)?;
             }
         }
-        files::sync_parent(&path)?;
+        files::sync_parent(&resolved)?;
+        if resolved != path {
+            for file in schema::sqlite_files(&path) {
+                if std::fs::symlink_metadata(&file).is_ok() {
+                    std::fs::remove_file(&file)?;
+                }
+            }
+            files::sync_parent(&path)?;
+        }
         Ok(())
     }
 }

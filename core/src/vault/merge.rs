@@ -250,6 +250,8 @@ struct Merge<'t, 'o> {
     pending: Option<Pending>,
     /// Rows written, for the history: (table, key).
     written: Vec<(&'static str, Vec<u8>)>,
+    /// This vault's largest attachment.
+    max_attachment: u64,
 }
 
 /// How many written rows an import records per audit event.
@@ -447,7 +449,7 @@ impl<'t, 'o> Merge<'t, 'o> {
         }
         if take && self.write {
             self.writer = Some((
-                AttachmentWriter::begin(self.tx, attachment.id, record)?,
+                AttachmentWriter::begin(self.tx, attachment.id, record, self.max_attachment)?,
                 attachment,
             ));
         } else {
@@ -581,6 +583,7 @@ impl Vault {
             skipping_attachment: false,
             pending: None,
             written: Vec::new(),
+            max_attachment: self.options.max_attachment_bytes,
         };
         while let Some(item) = next()? {
             merge.item(item)?;

@@ -41,15 +41,32 @@ use cipher::RowCipher;
 use rusqlite::Connection;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-/// How a vault derives and accepts passphrase keys.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How a vault derives and accepts passphrase keys, and how large an attachment may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VaultOptions {
     /// Parameters for new passphrase slots.
     pub kdf: KdfParams,
     /// The minimum accepted when opening a passphrase slot.
     pub kdf_policy: KdfPolicy,
+    /// The largest attachment stored, in bytes ([`VaultError::AttachmentTooLarge`] beyond):
+    /// a scan or a PDF, not a stream without end.
+    pub max_attachment_bytes: u64,
+}
+
+/// The default largest attachment: 512 MiB, ten times a long hospital report's scan.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 512 * 1024 * 1024;
+
+impl Default for VaultOptions {
+    fn default() -> Self {
+        Self {
+            kdf: KdfParams::default(),
+            kdf_policy: KdfPolicy::default(),
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+        }
+    }
 }
 
 impl VaultOptions {
@@ -59,6 +76,7 @@ impl VaultOptions {
         Self {
             kdf: KdfParams::insecure_for_tests(),
             kdf_policy: KdfPolicy::insecure_for_tests(),
+            ..Self::default()
         }
     }
 }
@@ -70,6 +88,17 @@ pub struct Vault {
     cipher: RowCipher,
     path: PathBuf,
     options: VaultOptions,
+    /// The unlock event, written with the first change or when the vault is closed, and never
+    /// if a read found the vault damaged: reading a damaged vault leaves its file as it was.
+    pending: Mutex<Option<AuditAction>>,
+    damaged: AtomicBool,
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Best effort: a vault closed on a full disk loses only its unlock event.
+        let _ = self.flush_pending();
+    }
 }
 
 impl fmt::Debug for Vault {
@@ -80,7 +109,7 @@ impl fmt::Debug for Vault {
 
 /// The minimum every new passphrase meets: the vault's, and a backup's.
 pub(crate) fn check_passphrase_strength(passphrase: &Passphrase) -> Result<(), VaultError> {
-    if passphrase.char_count() < Passphrase::MIN_CHARS {
+    if passphrase.counted_chars() < Passphrase::MIN_CHARS {
         return Err(VaultError::PassphraseTooShort {
             min: Passphrase::MIN_CHARS,
         });
@@ -111,8 +140,10 @@ impl Vault {
         self.write(|tx, cipher| audit::append(tx, cipher, action))
     }
 
-    /// The audit log, oldest first.
+    /// The audit log, oldest first, this session's unlock included (it is written now, unless
+    /// the vault was found damaged or cannot be written).
     pub fn audit_log(&self) -> Result<Vec<AuditEvent>, VaultError> {
+        let _ = self.flush_pending();
         self.read(audit::read_all)
     }
 
@@ -132,23 +163,80 @@ impl Vault {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// An open vault, its unlock event (if any) still to be written.
+    fn opened(
+        conn: Connection,
+        cipher: RowCipher,
+        path: PathBuf,
+        options: VaultOptions,
+        unlock_event: Option<AuditAction>,
+    ) -> Self {
+        Self {
+            conn: Mutex::new(conn),
+            cipher,
+            path,
+            options,
+            pending: Mutex::new(unlock_event),
+            damaged: AtomicBool::new(false),
+        }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Option<AuditAction>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers that the vault is damaged when `e` says so: from then on nothing is written
+    /// on this session's behalf (its unlock event is dropped).
+    fn noted(&self, e: VaultError) -> VaultError {
+        if matches!(
+            e,
+            VaultError::Integrity { .. }
+                | VaultError::Corrupt(_)
+                | VaultError::AttachmentDamaged(_)
+                | VaultError::HistoryTampered(_)
+        ) {
+            self.damaged.store(true, Ordering::SeqCst);
+        }
+        e
+    }
+
+    /// Writes the unlock event if it is still pending and the vault was not found damaged.
+    fn flush_pending(&self) -> Result<(), VaultError> {
+        if self.pending().is_some() {
+            self.write(|_, _| Ok(()))?;
+        }
+        Ok(())
+    }
+
     fn read<T>(
         &self,
         f: impl FnOnce(&Connection, &RowCipher) -> Result<T, VaultError>,
     ) -> Result<T, VaultError> {
         let conn = self.connection();
-        f(&conn, &self.cipher)
+        f(&conn, &self.cipher).map_err(|e| self.noted(e))
     }
 
-    /// Runs `f` in one transaction: all of it is committed, or none.
+    /// Runs `f` in one transaction: all of it is committed, or none. The pending unlock event
+    /// goes first, in the same transaction.
     fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>, &RowCipher) -> Result<T, VaultError>,
     ) -> Result<T, VaultError> {
         let mut conn = self.connection();
         let tx = conn.transaction()?;
-        let value = f(&tx, &self.cipher)?;
-        tx.commit()?;
-        Ok(value)
+        let unlock = if self.damaged.load(Ordering::SeqCst) {
+            None
+        } else {
+            self.pending().take()
+        };
+        let done = unlock
+            .clone()
+            .map_or(Ok(()), |event| audit::append(&tx, &self.cipher, event))
+            .and_then(|()| f(&tx, &self.cipher))
+            .and_then(|value| Ok(tx.commit().map(|()| value)?));
+        if done.is_err() && unlock.is_some() {
+            *self.pending() = unlock;
+        }
+        done.map_err(|e| self.noted(e))
     }
 }

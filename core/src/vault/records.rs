@@ -170,7 +170,12 @@ impl Vault {
             let attachment = attachments::write_from(
                 tx,
                 cipher,
-                AttachmentWriter::begin(tx, AttachmentId::random(), record.id)?,
+                AttachmentWriter::begin(
+                    tx,
+                    AttachmentId::random(),
+                    record.id,
+                    self.options.max_attachment_bytes,
+                )?,
                 reader,
                 file_name,
                 media_type,
@@ -194,7 +199,12 @@ impl Vault {
             attachments::write_from(
                 tx,
                 cipher,
-                AttachmentWriter::begin(tx, AttachmentId::random(), *record)?,
+                AttachmentWriter::begin(
+                    tx,
+                    AttachmentId::random(),
+                    *record,
+                    self.options.max_attachment_bytes,
+                )?,
                 reader,
                 file_name,
                 media_type,

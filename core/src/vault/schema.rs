@@ -104,9 +104,15 @@ pub fn open_existing(path: &Path) -> Result<Connection, VaultError> {
 
 /// Creates a new file; refuses to touch one that exists.
 pub fn create_new(path: &Path) -> Result<Connection, VaultError> {
-    if path.exists() {
+    if path.symlink_metadata().is_ok() {
         return Err(VaultError::AlreadyExists);
     }
+    // Made empty and private first: SQLite then opens it as a new database, and gives its WAL
+    // and shared-memory files the same owner-only mode.
+    crate::files::create_private(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => VaultError::AlreadyExists,
+        _ => VaultError::from(e),
+    })?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
