@@ -23,7 +23,9 @@
 pub mod backup;
 pub mod crypto;
 pub mod demo;
+pub mod fhir;
 pub mod files;
+pub mod import;
 pub mod model;
 pub mod qr;
 pub mod share;

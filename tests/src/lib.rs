@@ -360,3 +360,32 @@ pub fn rss_kib(field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// `../shared` beside the repository: the outside corpus and tools. Tests that need it fail,
+/// never skip, when it is missing.
+pub fn shared_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    assert!(
+        dir.is_dir(),
+        "{} is missing: the FHIR corpus and validator live there (see README)",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs the outside FHIR validator (`../shared/tools/fhir-validate`) with the IPS profiles on
+/// `files`; returns whether all were valid, and what it printed.
+pub fn validate_ips(files: &[PathBuf]) -> (bool, String) {
+    let script = shared_dir().join("tools/fhir-validate/validate.sh");
+    let out = std::process::Command::new(&script)
+        .arg("--ips")
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

@@ -435,3 +435,75 @@ fn what_the_proofs_cost_in_qr_size() {
     let opened = c.read(&with.codes, doctor, root_only.clone());
     assert_eq!(bisoprolol(&opened), Source::PractitionerUnverified);
 }
+
+#[test]
+fn the_gp_saves_what_they_read_as_a_valid_ips_with_what_their_device_verified() {
+    let c = consultation();
+    let selection = Selection {
+        letter_text: true,
+        ..Default::default()
+    };
+    let doctor = c.doctor();
+    let prepared = c.share(&doctor, &selection);
+    let opened = c.read(&prepared.codes, doctor, c.chain.store());
+    let doc = carnet_core::fhir::export_share(&opened, c.now);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.json");
+    std::fs::write(&path, &doc).unwrap();
+    let (valid, said) = validate_ips(std::slice::from_ref(&path));
+    assert!(
+        valid,
+        "the validator refused the received share's export:\n{said}"
+    );
+
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let resources: Vec<&serde_json::Value> = doc["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let url_of = |pred: &dyn Fn(&serde_json::Value) -> bool| -> String {
+        doc["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| pred(&e["resource"]))
+            .map(|e| e["fullUrl"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let bisoprolol = url_of(&|r| r["medicationCodeableConcept"]["text"] == "Bisoprolol");
+    let verified = resources
+        .iter()
+        .find(|r| r["activity"]["coding"][0]["code"] == "practitioner-verified")
+        .expect("a Provenance for what the GP's device verified");
+    let targets: Vec<&str> = verified["target"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["reference"].as_str().unwrap())
+        .collect();
+    assert!(targets.contains(&bisoprolol.as_str()));
+    assert_eq!(
+        targets.len(),
+        2,
+        "the dose change and the letter, nothing else"
+    );
+    // The signer is a Practitioner with the RPPS of the verified certificate.
+    let who = verified["agent"][0]["who"]["reference"].as_str().unwrap();
+    let signer =
+        url_of(&|r| r["resourceType"] == "Practitioner" && r["name"][0]["text"] == "Karim Benali");
+    assert_eq!(who, signer);
+    assert!(
+        resources.iter().any(|r| r["resourceType"] == "Practitioner"
+            && r["identifier"][0]["value"] == "810101234564")
+    );
+
+    // A GP whose device cannot verify the signature exports it as NOT verified.
+    let doctor = c.doctor();
+    let prepared = c.share(&doctor, &selection);
+    let stranger = c.read(&prepared.codes, doctor, TrustStore::new());
+    let doc = carnet_core::fhir::export_share(&stranger, c.now);
+    assert!(!doc.contains("practitioner-verified"));
+    assert!(doc.contains("practitioner-unverified"));
+}

@@ -507,6 +507,7 @@ fn provenance(rng: &mut Rng, day: NaiveDate, author: &str) -> Provenance {
     } else {
         Provenance::ImportedFromFile {
             file_name: format!("export-dmp-{}.json", day.format("%Y%m%d")),
+            document: None,
         }
     }
 }

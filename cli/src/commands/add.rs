@@ -354,7 +354,13 @@ impl AddArgs {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                (body, Provenance::ImportedFromFile { file_name })
+                (
+                    body,
+                    Provenance::ImportedFromFile {
+                        file_name,
+                        document: None,
+                    },
+                )
             }
             None => (self.kind.into_body()?, Provenance::PatientEntered),
         };

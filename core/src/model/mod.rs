@@ -24,7 +24,7 @@ pub use record::{
     Allergy, AllergySeverity, Attachment, CodedConcept, Condition, ConditionStatus, Document,
     Immunisation, LabReport, LabResult, LabValue, Letter, Medication, MedicationDuration,
     NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody, RecordKind,
-    ReferenceRange, SIGNATURE_ATTACHMENT,
+    ReferenceRange, SIGNATURE_ATTACHMENT, SourceDocument,
 };
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,

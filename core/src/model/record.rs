@@ -81,8 +81,13 @@ impl FromStr for RecordKind {
 pub enum Provenance {
     /// Typed in by the patient or a caregiver.
     PatientEntered,
-    /// Imported from a file (FHIR bundle, another app's export).
-    ImportedFromFile { file_name: String },
+    /// Imported from a file (FHIR bundle, CDA document, another app's export): not
+    /// signature-verified. `document` says which document it was, when the file said.
+    ImportedFromFile {
+        file_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<SourceDocument>,
+    },
     /// Received signed from a practitioner. Only the trust module writes it (a vault turns it
     /// into [`Provenance::PatientEntered`] when anyone else claims it): `verified` is true only
     /// when the signature and the certificate chain checked out at `checked_at`, and
@@ -130,6 +135,30 @@ impl Provenance {
             other => other,
         }
     }
+}
+
+/// The document a record was imported from, as that document describes itself: for the
+/// patient and the doctor to see where a line came from, and to find the original again.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDocument {
+    /// What kind of document: "FHIR R4 Bundle (document)", "CDA R2 CR-BIO 2024.01".
+    pub format: String,
+    /// Its identifier (a FHIR Bundle.identifier, a CDA ClinicalDocument/id).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its date, as written.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Who wrote it, and for whom it speaks.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
 }
 
 /// A code in a terminology: ATC or CIP13 for drugs, LOINC for labs, CIM-10 or SNOMED CT for

@@ -239,6 +239,11 @@ pub struct ProofCheck {
     /// Who signed: verified ("Karim Benali, Médecin, RPPS …, verified by …") or as the
     /// certificate claims it. Empty when the proof does not hold.
     pub signer: String,
+    /// The verified signer's name and RPPS, on their own (for an export that names them).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub signer_name: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub signer_rpps: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
     /// Why it is not verified here, or does not hold.
     pub reason: Option<String>,
@@ -368,12 +373,16 @@ pub fn check(
                 ProofSigner::Verified(v) => ProofCheck {
                     outcome: ProofOutcome::VerifiedHere,
                     signer: v.describe(),
+                    signer_name: Some(v.identity.display_name.clone()),
+                    signer_rpps: v.identity.rpps.as_ref().map(|r| r.as_str().to_owned()),
                     signed_at: Some(proof.signed_at),
                     reason: None,
                 },
                 ProofSigner::NotVerifiable { claimed, reason } => ProofCheck {
                     outcome: ProofOutcome::NotVerifiableHere,
                     signer: claimed,
+                    signer_name: None,
+                    signer_rpps: None,
                     signed_at: Some(proof.signed_at),
                     reason: Some(reason.to_string()),
                 },
@@ -381,6 +390,8 @@ pub fn check(
             Err(reason) => ProofCheck {
                 outcome: ProofOutcome::DoesNotHold,
                 signer: String::new(),
+                signer_name: None,
+                signer_rpps: None,
                 signed_at: None,
                 reason: Some(reason),
             },

@@ -49,6 +49,8 @@ const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(10);
 const MAX_SIGNATURE_BYTES: usize = 256 * 1024;
 
 /// One item of an import, in the order an export produced them.
+// Items stream one at a time; boxing the large record would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum ImportItem {
     Profile(Profile),
