@@ -6,6 +6,7 @@
 use carnet_core::VaultError;
 use carnet_core::backup::BackupError;
 use carnet_core::crypto::{CryptoError, KeyStoreError};
+use carnet_core::fhir::FhirError;
 use carnet_core::model::ModelError;
 use carnet_core::qr::QrError;
 use carnet_core::share::compress::CompressionError;
@@ -80,6 +81,10 @@ pub enum CarnetError {
     RecordNotFound { reason: String },
     #[error("{reason}")]
     AttachmentNotFound { reason: String },
+    /// A document to import is about someone else than the profile (another INS or birth
+    /// date): choose the right profile.
+    #[error("{reason}")]
+    OtherPatient { reason: String },
     /// An argument was refused: an empty required field, a malformed INS or RPPS, a date that
     /// is not `YYYY-MM-DD`, an id that is not a UUID.
     #[error("{reason}")]
@@ -312,6 +317,24 @@ impl From<ShareError> for CarnetError {
             ShareError::Malformed(_) | ShareError::Truncated | ShareError::TooLarge => {
                 Self::MalformedCode { reason }
             }
+        }
+    }
+}
+
+impl From<FhirError> for CarnetError {
+    fn from(e: FhirError) -> Self {
+        let reason = e.to_string();
+        match e {
+            FhirError::Vault(v) => v.into(),
+            FhirError::OtherPatient { .. } => Self::OtherPatient { reason },
+            FhirError::TooLarge { .. }
+            | FhirError::TooDeep { .. }
+            | FhirError::StringTooLong { .. }
+            | FhirError::TooManyEntries { .. }
+            | FhirError::NotJson { .. }
+            | FhirError::NotABundle { .. }
+            | FhirError::UnsupportedBundleType { .. }
+            | FhirError::Invalid { .. } => Self::InvalidInput { reason },
         }
     }
 }

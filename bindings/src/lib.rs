@@ -37,6 +37,8 @@
 //! `vault`; `vault` uses neither.
 //! - [`backup`]: backup, restore into a new vault, merge (caregiver handover), the recovery
 //!   sheet, erase.
+//! - [`fhir`]: the IPS export (of a profile, of a received share) and FHIR bundle import with
+//!   its report; it uses `vault`.
 //!
 //! # What the boundary guarantees
 //!
@@ -54,6 +56,7 @@
 
 pub mod backup;
 mod error;
+pub mod fhir;
 pub mod share;
 pub mod trust;
 mod types;

@@ -1,7 +1,7 @@
 //! The command line: the global options and the list of commands. Each command's own
 //! arguments live with its handler in [`crate::commands`].
 
-use crate::commands::{add, doctor, import, keeping, profile, records, share, trust};
+use crate::commands::{add, doctor, export, import, keeping, profile, records, share, trust};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -85,8 +85,11 @@ pub enum Command {
     /// Practitioner side: sign a record for a patient and show it as a QR code.
     #[command(subcommand)]
     Practitioner(trust::PractitionerCommand),
-    /// Patient side: import a practitioner's signed record from QR images or scanned texts.
+    /// Patient side: import a practitioner's signed record (QR images or scanned texts) or a
+    /// FHIR R4 bundle (a .json file): Carnet tells which it was given.
     Import(import::ImportArgs),
+    /// Write a profile's records as a FHIR R4 International Patient Summary (--ips).
+    Export(export::ExportArgs),
     /// Create a demo vault with a realistic family and print the adult's summary.
     Demo {
         /// Where to create the demo vault [default: a new temporary directory].

@@ -1,7 +1,9 @@
 //! From the parsed command line to the command's handler.
 
 use crate::args::{Cli, Command};
-use crate::commands::{add, demo, doctor, import, keeping, profile, records, share, trust, vault};
+use crate::commands::{
+    add, demo, doctor, export, import, keeping, profile, records, share, trust, vault,
+};
 use crate::exit::{self, CliError};
 use crate::session::Context;
 use clap::{CommandFactory, FromArgMatches};
@@ -61,6 +63,7 @@ pub fn run() -> Result<(), CliError> {
         Command::Trust(command) => trust::run(command, json),
         Command::Practitioner(command) => trust::issue(command, &ctx),
         Command::Import(args) => import::run(args, &ctx),
+        Command::Export(args) => export::run(args, &ctx),
         Command::Demo { out } => demo::run(out, json),
     }
 }

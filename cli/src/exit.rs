@@ -8,6 +8,7 @@
 use carnet_core::VaultError;
 use carnet_core::backup::BackupError;
 use carnet_core::crypto::CryptoError;
+use carnet_core::fhir::FhirError;
 use carnet_core::model::ModelError;
 use carnet_core::qr::QrError;
 use carnet_core::share::compress::CompressionError;
@@ -125,6 +126,23 @@ impl CliError {
 
 fn with(exit: Exit, e: impl std::fmt::Display) -> CliError {
     CliError::new(exit, e.to_string())
+}
+
+impl From<FhirError> for CliError {
+    fn from(e: FhirError) -> Self {
+        match e {
+            FhirError::Vault(e) => e.into(),
+            FhirError::TooLarge { .. }
+            | FhirError::TooDeep { .. }
+            | FhirError::StringTooLong { .. }
+            | FhirError::TooManyEntries { .. }
+            | FhirError::NotJson { .. }
+            | FhirError::NotABundle { .. }
+            | FhirError::UnsupportedBundleType { .. }
+            | FhirError::Invalid { .. }
+            | FhirError::OtherPatient { .. } => with(Exit::Invalid, e),
+        }
+    }
 }
 
 impl From<VaultError> for CliError {

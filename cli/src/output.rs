@@ -590,3 +590,54 @@ pub fn emergency(card: &carnet_core::share::emergency::VerifiedCard) {
         card.age_days
     );
 }
+
+/// What a FHIR (or CDA) import did, or would do with `--dry-run`: what was read per kind, what
+/// the vault took, and every item left out with its reason.
+pub fn import_report(report: &carnet_core::import::DocumentImportReport, profile: &str) {
+    let verb = if report.stored {
+        "Imported"
+    } else {
+        "Would import (dry run, nothing stored)"
+    };
+    say!("{verb} from a {} into {profile}:", report.format);
+    if report.items.is_empty() {
+        say!("  nothing Carnet keeps");
+    }
+    for item in &report.items {
+        say!("  {:>4} {}", item.count, item.kind.as_str());
+    }
+    say!(
+        "  records: {} new, {} replaced by a newer version, {} already here, {} held back",
+        report.records_added,
+        report.records_updated,
+        report.records_unchanged,
+        report.records_held_back
+    );
+    if let Some(p) = &report.patient {
+        let mut traits = Vec::new();
+        if let Some(n) = &p.name {
+            traits.push(n.clone());
+        }
+        if let Some(b) = p.birth_date {
+            traits.push(format!("born {b}"));
+        }
+        if let Some(i) = &p.ins {
+            traits.push(format!("INS {i}"));
+        }
+        if !traits.is_empty() {
+            say!(
+                "  the file is about: {} (check it is {profile})",
+                traits.join(", ")
+            );
+        }
+    }
+    if !report.skipped.is_empty() {
+        say!("Not imported ({}):", report.skipped.len());
+        for s in &report.skipped {
+            say!("  {} {}: {}", s.place, s.item_type, s.reason);
+        }
+    }
+    for note in &report.adjusted {
+        say!("Note: {note}");
+    }
+}

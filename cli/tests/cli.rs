@@ -341,9 +341,24 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         "[signed, verified]",
         "Camille's phone shows: Anne Leroy, Médecin, RPPS 10003456786, verified by AC RACINE CARNET DEMO",
         "the GP's signed receipt, kept in Camille's vault",
+        "(FHIR R4 International Patient Summary)",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+    // The GP's IPS copy marks the same two items, and only them, as verified.
+    let ips: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary-ips.json")).unwrap()).unwrap();
+    let verified: Vec<&serde_json::Value> = ips["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["activity"]["coding"][0]["code"] == "practitioner-verified")
+        .collect();
+    assert_eq!(verified.len(), 1);
+    assert_eq!(
+        verified[0]["resource"]["target"].as_array().unwrap().len(),
+        2
+    );
     // The printable page marks the cardiologist's signed items as verified on the GP's
     // device (the letter and the dose change), lists both signatures, and the typed items not.
     let page = std::fs::read_to_string(dir.join("summary.html")).unwrap();

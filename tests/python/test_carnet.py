@@ -492,6 +492,35 @@ def test_backup_restore_and_merge(tmp):
     expect(E.VaultLocked, lambda: vault.profiles())
 
 
+def test_fhir_summary_out_and_bundle_in(tmp):
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    me = vault.add_profile(owner())
+    vault.add_record(prescription(me.id, "Metformine"))
+    vault.add_record(lab(me.id, "2026-09-01", 6.9))
+    vault.add_record(allergy(me.id))
+    ips = vault.export_ips(me.id)
+    assert '"resourceType": "Bundle"' in ips and "Metformine" in ips
+
+    other, _ = new_vault(tmp, "other.carnet")
+    them = other.vault.add_profile(owner())
+    dry = other.vault.import_fhir(them.id, ips.encode(), "summary.json", dry_run=True)
+    assert dry.records_added == 3 and not dry.stored
+    assert other.vault.records(them.id) == []
+    report = other.vault.import_fhir(them.id, ips.encode(), "summary.json")
+    counts = {c.kind: c.count for c in report.items}
+    assert counts == {carnet.ItemKind.MEDICATION: 1, carnet.ItemKind.ALLERGY: 1, carnet.ItemKind.LAB_RESULT: 1}
+    assert report.records_added == 3 and report.skipped == []
+    again = other.vault.import_fhir(them.id, ips.encode(), "summary.json")
+    assert (again.records_added, again.records_unchanged) == (0, 3)
+    lab_back = [r for r in other.vault.records(them.id) if isinstance(r.body, carnet.RecordBody.LAB_REPORT)]
+    assert lab_back[0].body[0].results[0].value == carnet.LabValue.NUMERIC(6.9)
+
+    expect(carnet.CarnetError.InvalidInput, lambda: other.vault.import_fhir(them.id, b'{"resourceType":"Patient"}', "x.json"))
+    someone_else = ips.replace('"birthDate": "1966-03-14"', '"birthDate": "1970-01-01"')
+    expect(carnet.CarnetError.OtherPatient, lambda: other.vault.import_fhir(them.id, someone_else.encode(), "x.json"))
+
+
 def main():
     tests = [(name, fn) for name, fn in sorted(globals().items()) if name.startswith("test_")]
     passed = failed = 0

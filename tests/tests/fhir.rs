@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use carnet_core::fhir::{self, FhirError};
-use carnet_core::import::{ImportReport, ItemKind};
+use carnet_core::import::{DocumentImportReport, ItemKind};
 use carnet_core::model::*;
 use carnet_core::vault::ImportOptions;
 use carnet_tests::*;
@@ -19,7 +19,11 @@ fn now() -> DateTime<Utc> {
     carnet_core::time::now()
 }
 
-fn import(t: &TestVault, profile: &ProfileId, bytes: &[u8]) -> Result<ImportReport, FhirError> {
+fn import(
+    t: &TestVault,
+    profile: &ProfileId,
+    bytes: &[u8],
+) -> Result<DocumentImportReport, FhirError> {
     fhir::import_bundle(
         t.vault(),
         profile,
@@ -158,6 +162,55 @@ fn an_export_carries_codes_values_units_the_ins_and_each_items_provenance() {
     );
 }
 
+#[test]
+fn the_frozen_export_of_version_1_still_reads() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/ips-export-1.json"
+    ))
+    .unwrap();
+    let t = TestVault::new();
+    let mut camille = NewProfile::new("Camille Martin", date("1966-03-14"), Relationship::Owner);
+    camille.ins = Some(Ins::parse("266037511512340").unwrap());
+    let p = t.vault().add_profile(camille).unwrap();
+    let report = import(&t, &p.id, &bytes).unwrap();
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!((report.records_added, report.records_held_back), (10, 0));
+    let counts: Vec<(ItemKind, u32)> = report.items.iter().map(|c| (c.kind, c.count)).collect();
+    assert_eq!(
+        counts,
+        [
+            (ItemKind::Medication, 7),
+            (ItemKind::Allergy, 1),
+            (ItemKind::Condition, 2),
+            (ItemKind::LabResult, 21),
+            (ItemKind::Letter, 1),
+        ]
+    );
+    let records = t.vault().records(Some(&p.id), None).unwrap();
+    let lines: Vec<Medication> = records
+        .iter()
+        .flat_map(|r| match &r.body {
+            RecordBody::Prescription(p) => p.medications.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(lines.iter().any(|m| m.name == "Bisoprolol"
+        && m.strength.as_deref() == Some("2,5 mg, comprimé")
+        && m.code == Some(CodedConcept::new("ATC", "C07AB07"))));
+    let hba1c: Vec<LabValue> = records
+        .iter()
+        .flat_map(|r| match &r.body {
+            RecordBody::LabReport(l) => l.results.clone(),
+            _ => Vec::new(),
+        })
+        .filter(|r| r.loinc.as_deref() == Some("4548-4"))
+        .map(|r| r.value)
+        .collect();
+    assert_eq!(hba1c.len(), 3);
+    assert!(hba1c.contains(&LabValue::Numeric(7.4)));
+}
+
 /// What a corpus bundle holds, counted from its JSON without Carnet's code.
 struct Held {
     medications: u32,
@@ -207,7 +260,7 @@ fn held(bundle: &Value) -> Held {
     h
 }
 
-fn skipped(report: &ImportReport, types: &[&str]) -> u32 {
+fn skipped(report: &DocumentImportReport, types: &[&str]) -> u32 {
     report
         .skipped
         .iter()

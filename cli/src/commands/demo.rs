@@ -73,6 +73,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     let share_frames = dir.join("share-frames");
     let receipt_png = dir.join("receipt.png");
     let html = dir.join("summary.html");
+    let ips = dir.join("summary-ips.json");
     let session = doctor::new_session(
         &state,
         carnet_core::share::hello::DEFAULT_HELLO_LIFETIME,
@@ -157,6 +158,12 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         share::printable::render(&received, today, &printed, Default::default()).as_bytes(),
         carnet_core::files::Existing::Refuse,
     )?;
+    // What the GP read, saved for the practice software once it is back.
+    files::write_output(
+        &ips,
+        carnet_core::fhir::export_share(&received, now).as_bytes(),
+        carnet_core::files::Existing::Refuse,
+    )?;
     let receipt_code = share::receipt::receipt_code(&received, &pki.gp, now)?;
     files::write_code_text(
         &receipt_code,
@@ -211,7 +218,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         return output::json(&serde_json::json!({
             "backup": archive, "restored": restored_path, "restored_records": report.records_added, "signatures_verified_again": report.signatures_verified, "identical": true,
             "vault": path, "passphrase": DEMO_PASSPHRASE, "summary": summary,
-            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html,
+            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html, "summary_ips": ips,
         }));
     }
     say!("Demo vault: {}", path.display());
@@ -268,6 +275,10 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         "     the cardiologist's signatures verified on the GP's device, against its own trust store: {verified_here}"
     );
     say!("  4. the printable page:          {}", html.display());
+    say!(
+        "     and the same, for the practice's software (FHIR R4 International Patient Summary): {}",
+        ips.display()
+    );
     say!(
         "  5. the GP's signed receipt, kept in Camille's vault: {} ({})",
         receipt_png.display(),

@@ -199,6 +199,10 @@ pub struct ReceiveArgs {
     /// Labels of the printable page: fr or en.
     #[arg(long, default_value = "fr")]
     lang: Lang,
+    /// Also save what was read as a FHIR R4 International Patient Summary here, for the
+    /// practice's own software.
+    #[arg(long)]
+    fhir: Option<PathBuf>,
     /// Where the hello sessions are kept [default: the user's data directory, carnet/doctor].
     #[arg(long, env = "CARNET_DOCTOR_STATE")]
     state: Option<PathBuf>,
@@ -265,6 +269,10 @@ pub fn receive(args: ReceiveArgs, ctx: &Context) -> Result<(), CliError> {
             ctx.existing(),
         )?;
     }
+    if let Some(path) = &args.fhir {
+        let document = carnet_core::fhir::export_share(share, now);
+        files::write_output(path, document.as_bytes(), ctx.existing())?;
+    }
     if json {
         return output::json(share);
     }
@@ -272,6 +280,9 @@ pub fn receive(args: ReceiveArgs, ctx: &Context) -> Result<(), CliError> {
     if let Some(path) = &args.html {
         println!();
         say!("Printable page: {}", path.display());
+    }
+    if let Some(path) = &args.fhir {
+        say!("Patient summary (FHIR R4 IPS): {}", path.display());
     }
     Ok(())
 }

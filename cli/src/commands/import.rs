@@ -1,5 +1,6 @@
-//! `carnet import`: a practitioner's signed record, from QR images or scanned texts, into the
-//! patient's vault.
+//! `carnet import`: into the patient's vault, whatever the patient was given: a practitioner's
+//! signed record (QR images or scanned texts), or a FHIR R4 bundle (a JSON file). It tells
+//! which from the content, not the file name.
 
 use crate::exit::CliError;
 use crate::files;
@@ -10,8 +11,9 @@ use carnet_core::qr::QrError;
 use carnet_core::time::{Clock, SystemClock};
 use carnet_core::trust::transport::SignedRecordScanner;
 use carnet_core::trust::{self, UnverifiedPolicy};
+use carnet_core::vault::ImportOptions;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -25,9 +27,24 @@ pub struct ImportArgs {
     accept_unverified: bool,
     #[arg(long, env = "CARNET_TRUST_DIR")]
     trust_dir: Option<PathBuf>,
+    /// For a FHIR bundle: print what would be imported and skipped, and store nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
+    // A single file that is FHIR JSON is a bundle; anything else is a signed record's codes.
+    if let [path] = args.scans.as_slice() {
+        let bytes = files::read_input(path)?;
+        if carnet_core::fhir::looks_like_fhir(&bytes) {
+            return bundle(&args, path, &bytes, ctx);
+        }
+    }
+    if args.dry_run {
+        return Err(CliError::usage(
+            "--dry-run is for a FHIR bundle (a .json file)",
+        ));
+    }
     let vault = ctx.unlock(false)?;
     let profile = profile_arg(&vault, args.profile.as_deref())?;
     let store = load_store(&trust_dir(args.trust_dir)?)?;
@@ -80,5 +97,27 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
                 .unwrap_or_default();
             say!("  signed by {name}{rpps}{anchor}");
         }
+    })
+}
+
+/// Imports a FHIR bundle, in one transaction, and prints the report.
+fn bundle(args: &ImportArgs, path: &Path, bytes: &[u8], ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report = carnet_core::fhir::import_bundle(
+        &vault,
+        &profile.id,
+        bytes,
+        &file_name,
+        &ImportOptions::trusting_no_one(SystemClock.now()),
+        args.dry_run,
+    )
+    .map_err(|e| CliError::from(e).context(path))?;
+    output::emit(ctx.json, &report, || {
+        output::import_report(&report, &profile.display_name)
     })
 }

@@ -4,6 +4,7 @@ pub mod add;
 pub mod demo;
 mod demo_pki;
 pub mod doctor;
+pub mod export;
 pub mod import;
 pub mod keeping;
 pub mod profile;

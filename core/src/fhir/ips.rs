@@ -37,6 +37,11 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// The version of Carnet's conventions in this export (its extensions, identifiers and
+/// Provenance codes), in `Bundle.meta.tag`: a later Carnet that changes them writes a new one,
+/// and still reads `tests/fixtures/ips-export-1.json`.
+const FORMAT_SYSTEM: &str = "urn:carnet:format";
+const FORMAT_VERSION: &str = "ips-export-1";
 const ITEM_SYSTEM: &str = "urn:carnet:item";
 const PRESCRIPTION_SYSTEM: &str = "urn:carnet:prescription";
 const SOURCE_SYSTEM: &str = "urn:carnet:code-system:source";
@@ -761,6 +766,7 @@ pub fn document(content: &Content, now: DateTime<Utc>) -> Value {
     entries.append(&mut w.entries);
     json!({
         "resourceType": "Bundle",
+        "meta": { "tag": [coding(FORMAT_SYSTEM, FORMAT_VERSION, Some("Carnet IPS export, version 1"))] },
         "identifier": { "system": "urn:ietf:rfc:3986", "value": urn("Bundle", &bundle_key) },
         "type": "document",
         "timestamp": instant(now),

@@ -18,7 +18,7 @@ pub mod content;
 pub mod ips;
 pub mod read;
 
-use crate::import::{self, ImportReport, Intake};
+use crate::import::{self, DocumentImportReport, Intake};
 use crate::model::{Profile, ProfileId};
 use crate::share::OpenedShare;
 use crate::vault::{ImportOptions, Vault, VaultError};
@@ -82,7 +82,7 @@ pub fn import_bundle(
     file_name: &str,
     options: &ImportOptions<'_>,
     dry_run: bool,
-) -> Result<ImportReport, FhirError> {
+) -> Result<DocumentImportReport, FhirError> {
     let person = vault.profile(profile)?;
     let intake = read_bundle(bytes, &person, file_name)?;
     Ok(import::store(vault, intake, options, !dry_run)?)

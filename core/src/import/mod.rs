@@ -1,7 +1,7 @@
 //! Records in from documents written elsewhere: a FHIR bundle today, the French CDA documents
 //! next. Each format's reader turns a file into an [`Intake`] (the records it found, what it
 //! skipped and why, the patient it names); this module stores an intake by one rule, and says
-//! what happened in an [`ImportReport`]. Both formats use it, so they agree on idempotence and
+//! what happened in a [`DocumentImportReport`]. Both formats use it, so they agree on idempotence and
 //! on what the patient reads.
 //!
 //! # Idempotence
@@ -191,7 +191,7 @@ impl PatientTraits {
 /// What an import did (or, for a dry run, would do).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
+pub struct DocumentImportReport {
     pub format: String,
     /// What the file held that Carnet read, per kind.
     pub items: Vec<ItemCount>,
@@ -212,7 +212,7 @@ pub struct ImportReport {
     pub stored: bool,
 }
 
-impl ImportReport {
+impl DocumentImportReport {
     /// How many items of `kind` the file held that Carnet read.
     pub fn count(&self, kind: ItemKind) -> u32 {
         self.items
@@ -273,9 +273,9 @@ pub fn store(
     intake: Intake,
     options: &ImportOptions<'_>,
     write: bool,
-) -> Result<ImportReport, VaultError> {
+) -> Result<DocumentImportReport, VaultError> {
     let profile = vault.profile(&intake.profile)?;
-    let mut report = ImportReport {
+    let mut report = DocumentImportReport {
         format: intake.format.clone(),
         items: intake.items,
         records_added: 0,

@@ -1,0 +1,52 @@
+//! FHIR R4 from the apps: the patient's summary out as an IPS document, bundles in with the
+//! import report, and a received share saved as an IPS on the doctor's side.
+
+use crate::error::CarnetError;
+use crate::vault::Vault;
+use carnet_core::import::DocumentImportReport;
+use carnet_core::model::ProfileId;
+use carnet_core::share::OpenedShare;
+use carnet_core::vault::ImportOptions;
+
+#[uniffi::export]
+impl Vault {
+    /// Every record of `profile` as a FHIR R4 International Patient Summary (IPS 2.0.0), as
+    /// JSON text, for the doctor's software.
+    pub fn export_ips(&self, profile: ProfileId) -> Result<String, CarnetError> {
+        Ok(carnet_core::fhir::export_profile(
+            &*self.open()?,
+            &profile,
+            carnet_core::time::now(),
+        )?)
+    }
+
+    /// Imports a FHIR R4 bundle (document, collection, searchset, transaction) into `profile`
+    /// in one transaction, or with `dry_run` says what it would do and stores nothing. The
+    /// report counts what was read per kind and lists every item left out with its reason;
+    /// importing the same bundle again adds nothing. A bundle about someone else (another INS
+    /// or birth date) is `OtherPatient`; a malformed one `InvalidInput`.
+    #[uniffi::method(default(dry_run = false))]
+    pub fn import_fhir(
+        &self,
+        profile: ProfileId,
+        bundle: Vec<u8>,
+        file_name: String,
+        dry_run: bool,
+    ) -> Result<DocumentImportReport, CarnetError> {
+        Ok(carnet_core::fhir::import_bundle(
+            &*self.open()?,
+            &profile,
+            &bundle,
+            &file_name,
+            &ImportOptions::trusting_no_one(carnet_core::time::now()),
+            dry_run,
+        )?)
+    }
+}
+
+/// A share the doctor read, as a FHIR R4 International Patient Summary (JSON text): each
+/// item's source as this device verified it.
+#[uniffi::export]
+pub fn share_as_ips(share: OpenedShare) -> String {
+    carnet_core::fhir::export_share(&share, carnet_core::time::now())
+}

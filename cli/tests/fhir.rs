@@ -1,0 +1,141 @@
+//! `carnet export --ips` and `carnet import FILE.json`, as a person would run them: a summary
+//! written for the doctor's software, and a bundle read back into another vault, with the
+//! report on screen and nothing stored twice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASS: &str = "une phrase de passe assez longue";
+
+fn carnet(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("CARNET_PASSPHRASE", PASS)
+        .env_remove("CARNET_NEW_PASSPHRASE")
+        .env_remove("CARNET_VAULT")
+        .output()
+        .unwrap()
+}
+
+fn ok(vault: &Path, args: &[&str]) -> String {
+    let out = carnet(vault, args);
+    assert!(
+        out.status.success(),
+        "carnet {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn family(dir: &Path, name: &str) -> PathBuf {
+    let vault = dir.join(name);
+    ok(&vault, &["init"]);
+    ok(
+        &vault,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Camille Martin",
+            "--birth-date",
+            "1966-03-14",
+        ],
+    );
+    vault
+}
+
+#[test]
+fn a_summary_exported_here_is_imported_there_once_with_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = family(dir.path(), "mine.carnet");
+    for (kind, file) in [
+        ("prescription", "prescription.json"),
+        ("lab", "lab_report.json"),
+        ("letter", "letter.json"),
+        ("allergy", "allergy.json"),
+        ("condition", "condition.json"),
+        ("immunisation", "immunisation.json"),
+    ] {
+        ok(&mine, &["add", kind, "--file", &example(file)]);
+    }
+    let ips = dir.path().join("summary.json");
+    let said = ok(&mine, &["export", "--ips", "--out", ips.to_str().unwrap()]);
+    assert!(said.contains("FHIR R4 IPS"), "{said}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&ips).unwrap()).unwrap();
+    assert_eq!(doc["type"], "document");
+    // Never over an existing file without --force.
+    let again = carnet(&mine, &["export", "--ips", "--out", ips.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let refused = carnet(&mine, &["export", "--out", ips.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+
+    let theirs = family(dir.path(), "theirs.carnet");
+    let dry = ok(&theirs, &["import", ips.to_str().unwrap(), "--dry-run"]);
+    assert!(dry.contains("dry run, nothing stored"), "{dry}");
+    assert!(!ok(&theirs, &["list"]).contains("Prescription"));
+    let first = ok(&theirs, &["import", ips.to_str().unwrap()]);
+    assert!(
+        first.contains("Imported from a FHIR R4 Bundle (document)"),
+        "{first}"
+    );
+    assert!(first.contains("6 new"), "{first}");
+    assert!(first.contains("lab results"), "{first}");
+    let list: serde_json::Value = serde_json::from_str(&ok(&theirs, &["--json", "list"])).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        6,
+        "the two-line prescription is one prescription again"
+    );
+    for record in list {
+        assert_eq!(record["provenance"]["source"], "imported_from_file");
+        assert_eq!(record["provenance"]["file_name"], "summary.json");
+    }
+    let second = ok(&theirs, &["import", ips.to_str().unwrap()]);
+    assert!(
+        second.contains("0 new, 0 replaced by a newer version, 6 already here"),
+        "{second}"
+    );
+    let report = ok(&theirs, &["--json", "import", ips.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["records_unchanged"], 6);
+}
+
+#[test]
+fn a_hostile_bundle_is_refused_with_exit_5_and_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = family(dir.path(), "v.carnet");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Immunization","status":"completed","vaccineCode":{"text":"DTP"},"occurrenceDateTime":"le 3 mai"}}]}"#,
+    )
+    .unwrap();
+    let out = carnet(&vault, &["import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("entry 0: occurrenceDateTime is not a FHIR date"),
+        "{err}"
+    );
+    assert!(!err.contains("DTP"), "{err}");
+    let list = ok(&vault, &["list"]);
+    assert!(!list.contains("Immunisation"), "{list}");
+}
