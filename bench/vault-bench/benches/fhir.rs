@@ -15,7 +15,12 @@
 //!
 //! The peer is installed into a virtual environment under the target directory by
 //! `bench/fhir-peer/install.sh` (PyPI); if that fails, the peer's column says why.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use carnet_core::crypto::Passphrase;
 use carnet_core::model::{NewProfile, Relationship};
