@@ -42,12 +42,12 @@ pub fn system_uri(name: &str) -> String {
         return name.to_owned();
     }
     let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c.to_string()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
+                char::from(b).to_string()
             } else {
-                format!("%{:02X}", u32::from(c) & 0xff)
+                format!("%{b:02X}")
             }
         })
         .collect();
