@@ -194,10 +194,11 @@ pub fn printable_html(share: OpenedShare, lang: Option<String>) -> Result<String
     ))
 }
 
-/// Encodes `text` as a QR code of at most `max_version` (1–40), as a module matrix.
+/// Encodes `text` as a QR code of at most `max_version` (1–40), as a module matrix. Text that
+/// is not plain ASCII (an emergency card) carries the UTF-8 ECI designator.
 #[uniffi::export]
 pub fn qr_code(text: String, max_version: i16) -> Result<QrCode, CarnetError> {
-    let m = QrMatrix::encode(&text, max_version)?;
+    let m = QrMatrix::encode_text(&text, max_version)?;
     Ok(QrCode {
         version: m.version,
         width: u32::try_from(m.width).unwrap_or(u32::MAX),
@@ -208,13 +209,13 @@ pub fn qr_code(text: String, max_version: i16) -> Result<QrCode, CarnetError> {
 /// Encodes `text` as a QR code (any version) drawn as a PNG, `scale` pixels per module.
 #[uniffi::export]
 pub fn qr_png(text: String, scale: u32) -> Result<Vec<u8>, CarnetError> {
-    Ok(QrMatrix::encode(&text, 40)?.to_png(scale.clamp(1, 64) as usize))
+    Ok(QrMatrix::encode_text(&text, 40)?.to_png(scale.clamp(1, 64) as usize))
 }
 
 /// Encodes `text` as a QR code (any version) drawn as an SVG document.
 #[uniffi::export]
 pub fn qr_svg(text: String) -> Result<String, CarnetError> {
-    Ok(QrMatrix::encode(&text, 40)?.to_svg())
+    Ok(QrMatrix::encode_text(&text, 40)?.to_svg())
 }
 
 /// Checks an emergency card scanned as text: its check line must match. `today` (default:

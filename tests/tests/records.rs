@@ -147,6 +147,39 @@ fn search_ignores_case_and_accents_and_needs_every_word() {
 }
 
 #[test]
+fn search_finds_what_is_written_never_field_names_or_tags() {
+    let today = carnet_core::time::now().date_naive();
+    let (t, family) = demo_vault(today);
+    let hits = |q: &str| t.vault().search(q, None).unwrap().len();
+    for words in [
+        "kind",
+        "medications",
+        "results",
+        "lab_report",
+        "prescriber",
+        "severity",
+        "abnormal",
+        "ATC",
+    ] {
+        assert_eq!(
+            hits(words),
+            0,
+            "a field name or tag matched (query {words:?})"
+        );
+    }
+    // What is written still is: a drug, a result value, a word of a letter body, a dose.
+    assert!(hits("bisoprolol") >= 2);
+    assert!(hits("6.9") >= 1);
+    assert!(hits("bradycardie") >= 1);
+    assert!(hits("2,5 mg") >= 1);
+    let child = t
+        .vault()
+        .search("arachide", Some(&family.child.id))
+        .unwrap();
+    assert_eq!(child.len(), 1);
+}
+
+#[test]
 fn summary_shows_current_medications_and_lab_trends() {
     let t = TestVault::new();
     let p = t.vault().add_profile(adult()).unwrap();

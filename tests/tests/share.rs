@@ -625,9 +625,14 @@ fn emergency_card_is_plain_text_small_and_checked() {
     assert!(text.contains("ALLERGIES: Arachide !SEVERE!"), "{text}");
     assert!(text.contains("Groupe sanguin / Blood group: O+"));
     assert!(text.contains("CONTACT: Camille Martin"));
-    let matrix = QrMatrix::encode(&text, share::emergency::CARD_MAX_VERSION).unwrap();
+    // Doses exactly as recorded: a French decimal comma is not the end of the strength.
+    assert!(text.contains("0,15 mg"), "{text}");
+    let adult_card = share::emergency_card(t.vault(), &family.adult.id, today()).unwrap();
+    assert!(adult_card.contains("Bisoprolol 2,5 mg"), "{adult_card}");
+    assert!(!adult_card.contains("Bisoprolol 2;") && !adult_card.contains("Bisoprolol 2\n"));
+    let matrix = QrMatrix::encode_text(&text, share::emergency::CARD_MAX_VERSION).unwrap();
     let parent_card = share::emergency_card(t.vault(), &family.parent.id, today()).unwrap();
-    assert!(QrMatrix::encode(&parent_card, share::emergency::CARD_MAX_VERSION).is_ok());
+    assert!(QrMatrix::encode_text(&parent_card, share::emergency::CARD_MAX_VERSION).is_ok());
     println!(
         "emergency card QR version {} for the child, {:?} for the parent",
         matrix.version,

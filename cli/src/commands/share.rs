@@ -310,7 +310,7 @@ pub fn emergency_card(args: EmergencyCardArgs, ctx: &Context) -> Result<(), CliE
     let vault = ctx.unlock(false)?;
     let profile = profile_arg(&vault, args.profile.as_deref())?;
     let text = share::emergency_card(&vault, &profile.id, SystemClock.today())?;
-    let matrix = QrMatrix::encode(&text, emergency::CARD_MAX_VERSION)?;
+    let matrix = QrMatrix::encode_text(&text, emergency::CARD_MAX_VERSION)?;
     if let Some(out) = &args.out {
         files::write_code(&matrix, out, ctx.existing())?;
     }

@@ -23,6 +23,33 @@ impl QrMatrix {
     pub fn encode(text: &str, max_version: i16) -> Result<Self, QrError> {
         let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
             .map_err(|_| QrError::DoesNotFit { max_version })?;
+        Self::from_code(&code, max_version)
+    }
+
+    /// Encodes text meant for any camera app (the emergency card) in byte mode, preceded by
+    /// the ECI designator for UTF-8 (26) when it is not plain ASCII, so a reader that would
+    /// otherwise guess the encoding shows "Léa", not "L矇a". The smallest version that holds
+    /// it, up to `max_version`.
+    pub fn encode_text(text: &str, max_version: i16) -> Result<Self, QrError> {
+        if text.is_ascii() {
+            return Self::encode(text, max_version);
+        }
+        const UTF8_ECI: u32 = 26;
+        for v in 1..=max_version {
+            let mut bits = qrcode::bits::Bits::new(Version::Normal(v));
+            let fits = bits.push_eci_designator(UTF8_ECI).is_ok()
+                && bits.push_byte_data(text.as_bytes()).is_ok()
+                && bits.push_terminator(EcLevel::M).is_ok();
+            if fits {
+                if let Ok(code) = QrCode::with_bits(bits, EcLevel::M) {
+                    return Self::from_code(&code, max_version);
+                }
+            }
+        }
+        Err(QrError::DoesNotFit { max_version })
+    }
+
+    fn from_code(code: &QrCode, max_version: i16) -> Result<Self, QrError> {
         let version = match code.version() {
             Version::Normal(v) => v,
             Version::Micro(v) => v,

@@ -16,9 +16,10 @@ use crate::model::{AllergySeverity, PatientSummary};
 use crate::qr::{QrError, QrMatrix};
 use chrono::NaiveDate;
 
-/// The card's QR code stays at or under this version (57 x 57 modules), small enough for a
-/// lock screen.
-pub const CARD_MAX_VERSION: i16 = 15;
+/// The card's QR code stays at or under this version (85 x 85 modules), small enough for a
+/// lock screen (12 pixels a module on a 1080-pixel screen) and a wallet card; 17 rather than
+/// 15 so that an adult's usual treatment fits with its doses (the demo adult's does).
+pub const CARD_MAX_VERSION: i16 = 17;
 
 fn check(text: &str) -> String {
     digest::sha256_in(b"carnet.emergency.v1", text.as_bytes())[..4]
@@ -32,7 +33,7 @@ fn check(text: &str) -> String {
 pub fn card_text(summary: &PatientSummary) -> Result<String, ShareError> {
     for detail in [2usize, 1, 0] {
         let text = compose(summary, detail);
-        if QrMatrix::encode(&text, CARD_MAX_VERSION).is_ok() {
+        if QrMatrix::encode_text(&text, CARD_MAX_VERSION).is_ok() {
             return Ok(text);
         }
     }
@@ -42,7 +43,8 @@ pub fn card_text(summary: &PatientSummary) -> Result<String, ShareError> {
     .into())
 }
 
-/// `detail` 2: everything; 1: no reactions or strengths; 0: names only, lists capped.
+/// `detail` 2: everything; 1: no reactions, doses without their form; 0: names only, lists
+/// capped.
 fn compose(summary: &PatientSummary, detail: usize) -> String {
     let p = &summary.profile;
     let mut lines = vec!["URGENCE MEDICALE / MEDICAL EMERGENCY".to_owned()];
@@ -88,11 +90,8 @@ fn compose(summary: &PatientSummary, detail: usize) -> String {
         .current_medications
         .iter()
         .map(|m| match (&m.medication.strength, detail) {
-            (Some(s), 1 | 2) => format!(
-                "{} {}",
-                m.medication.name,
-                s.split(',').next().unwrap_or(s).trim()
-            ),
+            (Some(s), 2) if !s.trim().is_empty() => format!("{} {}", m.medication.name, s.trim()),
+            (Some(s), 1) if !s.trim().is_empty() => format!("{} {}", m.medication.name, dose_of(s)),
             _ => m.medication.name.clone(),
         })
         .collect();
@@ -119,6 +118,22 @@ fn compose(summary: &PatientSummary, detail: usize) -> String {
     let footer = format!("Carnet {date} C1-{}", check(&text));
     text.push_str(&footer);
     text
+}
+
+/// The dose of a strength as printed, without its form: "2,5 mg, comprimé" gives "2,5 mg".
+/// Only a ", " followed by a word ends the dose; a decimal comma ("2,5", "0,15") never does,
+/// and a strength with no form is kept whole. The dose is always the recorded text itself.
+fn dose_of(strength: &str) -> &str {
+    let strength = strength.trim();
+    strength
+        .match_indices(", ")
+        .find(|(at, sep)| {
+            strength[at + sep.len()..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic)
+        })
+        .map_or(strength, |(at, _)| &strength[..at])
 }
 
 /// Whether a scanned text is an emergency card (rather than a share or something else).
@@ -179,4 +194,18 @@ pub fn verify(text: &str, today: NaiveDate) -> Result<VerifiedCard, ShareError> 
         made_on,
         age_days: today.signed_duration_since(made_on).num_days(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dose_of;
+
+    #[test]
+    fn a_dose_keeps_its_decimal_comma_and_loses_only_its_form() {
+        assert_eq!(dose_of("2,5 mg, comprimé"), "2,5 mg");
+        assert_eq!(dose_of("0,15 mg"), "0,15 mg");
+        assert_eq!(dose_of("1000 mg, comprimé pelliculé"), "1000 mg");
+        assert_eq!(dose_of("5 mg/ml, 2,5 ml"), "5 mg/ml, 2,5 ml");
+        assert_eq!(dose_of(" 75 µg "), "75 µg");
+    }
 }
