@@ -5,6 +5,7 @@
 
 use carnet_core::VaultError;
 use carnet_core::backup::BackupError;
+use carnet_core::cda::CdaError;
 use carnet_core::crypto::{CryptoError, KeyStoreError};
 use carnet_core::fhir::FhirError;
 use carnet_core::model::ModelError;
@@ -335,6 +336,28 @@ impl From<FhirError> for CarnetError {
             | FhirError::NotABundle { .. }
             | FhirError::UnsupportedBundleType { .. }
             | FhirError::Invalid { .. } => Self::InvalidInput { reason },
+        }
+    }
+}
+
+impl From<CdaError> for CarnetError {
+    fn from(e: CdaError) -> Self {
+        let reason = e.to_string();
+        match e {
+            CdaError::Vault(v) => v.into(),
+            CdaError::OtherPatient { .. } => Self::OtherPatient { reason },
+            CdaError::Unreadable => Self::Storage { reason },
+            CdaError::TooLarge { .. }
+            | CdaError::NotXml
+            | CdaError::DocumentTypeDeclaration
+            | CdaError::UndeclaredEntity
+            | CdaError::TooDeep { .. }
+            | CdaError::TooManyElements { .. }
+            | CdaError::TooMuchText { .. }
+            | CdaError::BadBase64
+            | CdaError::NotCda
+            | CdaError::UnsupportedVolet { .. }
+            | CdaError::Invalid { .. } => Self::InvalidInput { reason },
         }
     }
 }

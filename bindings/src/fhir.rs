@@ -1,5 +1,6 @@
-//! FHIR R4 from the apps: the patient's summary out as an IPS document, bundles in with the
-//! import report, and a received share saved as an IPS on the doctor's side.
+//! Documents in and out from the apps: the patient's summary as an IPS document, FHIR bundles
+//! and French CDA documents in with the import report, and a received share saved as an IPS
+//! on the doctor's side.
 
 use crate::error::CarnetError;
 use crate::vault::Vault;
@@ -38,6 +39,29 @@ impl Vault {
             &profile,
             &bundle,
             &file_name,
+            &ImportOptions::trusting_no_one(carnet_core::time::now()),
+            dry_run,
+        )?)
+    }
+}
+
+#[uniffi::export]
+impl Vault {
+    /// Imports a French CDA R2 document (a CR-BIO lab report with its PDF, a discharge letter,
+    /// a level-1 document) from the file at `path` into `profile`, in one transaction; an
+    /// embedded PDF streams into the vault. The other volets are `InvalidInput` naming the
+    /// volet; a document about someone else is `OtherPatient`.
+    #[uniffi::method(default(dry_run = false))]
+    pub fn import_cda(
+        &self,
+        profile: ProfileId,
+        path: String,
+        dry_run: bool,
+    ) -> Result<DocumentImportReport, CarnetError> {
+        Ok(carnet_core::cda::import_document(
+            &*self.open()?,
+            &profile,
+            std::path::Path::new(&path),
             &ImportOptions::trusting_no_one(carnet_core::time::now()),
             dry_run,
         )?)

@@ -7,6 +7,7 @@
 
 use carnet_core::VaultError;
 use carnet_core::backup::BackupError;
+use carnet_core::cda::CdaError;
 use carnet_core::crypto::CryptoError;
 use carnet_core::fhir::FhirError;
 use carnet_core::model::ModelError;
@@ -141,6 +142,27 @@ impl From<FhirError> for CliError {
             | FhirError::UnsupportedBundleType { .. }
             | FhirError::Invalid { .. }
             | FhirError::OtherPatient { .. } => with(Exit::Invalid, e),
+        }
+    }
+}
+
+impl From<CdaError> for CliError {
+    fn from(e: CdaError) -> Self {
+        match e {
+            CdaError::Vault(e) => e.into(),
+            CdaError::Unreadable => with(Exit::NotFound, e),
+            CdaError::TooLarge { .. }
+            | CdaError::NotXml
+            | CdaError::DocumentTypeDeclaration
+            | CdaError::UndeclaredEntity
+            | CdaError::TooDeep { .. }
+            | CdaError::TooManyElements { .. }
+            | CdaError::TooMuchText { .. }
+            | CdaError::BadBase64
+            | CdaError::NotCda
+            | CdaError::UnsupportedVolet { .. }
+            | CdaError::Invalid { .. }
+            | CdaError::OtherPatient { .. } => with(Exit::Invalid, e),
         }
     }
 }

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+pub mod cda;
 pub mod crypto;
 pub mod demo;
 pub mod fhir;

@@ -521,6 +521,24 @@ def test_fhir_summary_out_and_bundle_in(tmp):
     expect(carnet.CarnetError.OtherPatient, lambda: other.vault.import_fhir(them.id, someone_else.encode(), "x.json"))
 
 
+def test_cda_lab_report_in(tmp):
+    corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "corpus", "cda")
+    tsh = os.path.join(corpus, "BIO-CR-BIO_2024.01_TSH_1.xml")
+    assert os.path.isfile(tsh), tsh + " is missing"
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    her = vault.add_profile(carnet.NewProfile(
+        display_name="Patiente", birth_date="1979-03-28", relationship=carnet.Relationship.OWNER))
+    report = vault.import_cda(her.id, tsh)
+    assert {c.kind: c.count for c in report.items} == {carnet.ItemKind.LAB_RESULT: 2}
+    record = vault.records(her.id)[0]
+    assert record.attachments[0].media_type == "application/pdf"
+    assert vault.import_cda(her.id, tsh).records_unchanged == 1
+    expect(carnet.CarnetError.InvalidInput, lambda: vault.import_cda(her.id, os.path.join(corpus, "VAC_2023.01.xml")))
+    someone = vault.add_profile(owner())
+    expect(carnet.CarnetError.OtherPatient, lambda: vault.import_cda(someone.id, tsh))
+
+
 def main():
     tests = [(name, fn) for name, fn in sorted(globals().items()) if name.startswith("test_")]
     passed = failed = 0

@@ -1,6 +1,7 @@
 //! `carnet import`: into the patient's vault, whatever the patient was given: a practitioner's
-//! signed record (QR images or scanned texts), or a FHIR R4 bundle (a JSON file). It tells
-//! which from the content, not the file name.
+//! signed record (QR images or scanned texts), a FHIR R4 bundle (a JSON file) or a French CDA
+//! R2 document (an XML file from the DMP, MSSanté or a laboratory). It tells which from the
+//! content, not the file name.
 
 use crate::exit::CliError;
 use crate::files;
@@ -38,6 +39,9 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
         let bytes = files::read_input(path)?;
         if carnet_core::fhir::looks_like_fhir(&bytes) {
             return bundle(&args, path, &bytes, ctx);
+        }
+        if carnet_core::cda::looks_like_cda(&bytes) {
+            return document(&args, path, ctx);
         }
     }
     if args.dry_run {
@@ -113,6 +117,23 @@ fn bundle(args: &ImportArgs, path: &Path, bytes: &[u8], ctx: &Context) -> Result
         &profile.id,
         bytes,
         &file_name,
+        &ImportOptions::trusting_no_one(SystemClock.now()),
+        args.dry_run,
+    )
+    .map_err(|e| CliError::from(e).context(path))?;
+    output::emit(ctx.json, &report, || {
+        output::import_report(&report, &profile.display_name)
+    })
+}
+
+/// Imports a CDA document, in one transaction, and prints the report.
+fn document(args: &ImportArgs, path: &Path, ctx: &Context) -> Result<(), CliError> {
+    let vault = ctx.unlock(false)?;
+    let profile = profile_arg(&vault, args.profile.as_deref())?;
+    let report = carnet_core::cda::import_document(
+        &vault,
+        &profile.id,
+        path,
         &ImportOptions::trusting_no_one(SystemClock.now()),
         args.dry_run,
     )

@@ -23,7 +23,7 @@ use super::FhirError;
 use super::bundle::{Bundle, Entry, safe_name};
 use super::codes::{self, LOINC};
 use crate::import::{
-    self, Intake, IntakeFile, IntakeRecord, ItemCount, ItemKind, PatientTraits, Skipped,
+    self, FileData, Intake, IntakeFile, IntakeRecord, ItemCount, ItemKind, PatientTraits, Skipped,
 };
 use crate::model::{
     Allergy, AllergySeverity, CodedConcept, Condition, ConditionStatus, Document, Immunisation,
@@ -1385,7 +1385,7 @@ impl<'b, 'a> Reader<'b, 'a> {
             (None, Some(media_type)) => IntakeFile {
                 file_name: String::new(),
                 media_type,
-                data: Vec::new(),
+                data: FileData::Bytes(Vec::new()),
             },
             (None, None) => {
                 self.skip(entry, label, "has no content");
@@ -1413,7 +1413,14 @@ impl<'b, 'a> Reader<'b, 'a> {
         let updated = self.updated(res, date);
         let key = resource_key(self.bundle, entry);
         if file.media_type.starts_with("text/plain") {
-            let body = String::from_utf8(file.data)
+            let FileData::Bytes(text) = file.data else {
+                return Err(invalid(
+                    &place,
+                    "attachment",
+                    "holds a text that is not inline",
+                ));
+            };
+            let body = String::from_utf8(text)
                 .map_err(|_| invalid(&place, "attachment", "holds text that is not UTF-8"))?;
             let (author, _) = self
                 .party_at(res, "author", &place)?
@@ -1499,6 +1506,6 @@ fn attachment_file(
     Ok(Some(IntakeFile {
         file_name,
         media_type,
-        data,
+        data: FileData::Bytes(data),
     }))
 }

@@ -26,6 +26,7 @@ use crate::vault::{ImportItem, ImportOptions, Vault, VaultError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::io::Read;
 
 /// What a reader found in one file, ready to be stored for one profile.
 pub struct Intake {
@@ -73,18 +74,46 @@ impl fmt::Debug for IntakeRecord {
     }
 }
 
-/// A file carried inside a document, already decoded.
+/// A file carried inside a document.
 pub struct IntakeFile {
     pub file_name: String,
     pub media_type: String,
-    pub data: Vec<u8>,
+    pub data: FileData,
+}
+
+/// A file's content: in memory (small, from a JSON bundle), or read from where it lies when
+/// it is stored (a CDA report's PDF), so a large one never sits whole in memory.
+pub enum FileData {
+    Bytes(Vec<u8>),
+    Stream(Box<dyn FileSource>),
+}
+
+/// A file read in pieces when it is stored.
+pub trait FileSource {
+    /// Its exact size, decoded (the vault checks the stored size against it).
+    fn size(&self) -> std::io::Result<u64>;
+    /// Its decoded content, from the start.
+    fn open(&self) -> std::io::Result<Box<dyn Read>>;
+}
+
+impl fmt::Debug for FileData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Bytes(_) => "FileData::Bytes",
+            Self::Stream(_) => "FileData::Stream",
+        })
+    }
+}
+
+impl FileData {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Bytes(b) if b.is_empty())
+    }
 }
 
 impl fmt::Debug for IntakeFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntakeFile")
-            .field("size", &self.data.len())
-            .finish_non_exhaustive()
+        f.debug_struct("IntakeFile").finish_non_exhaustive()
     }
 }
 
@@ -246,11 +275,11 @@ pub fn record_id(profile: &ProfileId, format_family: &str, key: &str) -> RecordI
     RecordId::from_bytes(id)
 }
 
-fn attachment_id(record: &RecordId, file: &IntakeFile) -> AttachmentId {
+fn attachment_id(record: &RecordId, file: &IntakeFile, size: u64) -> AttachmentId {
     let mut h = Hasher::new("carnet.import.v1.attachment");
     h.update(record.as_bytes())
         .update_with_length(file.file_name.as_bytes())
-        .update_with_length(&file.data);
+        .update(size.to_be_bytes());
     let digest = h.finalize();
     let mut id = [0u8; 16];
     id.copy_from_slice(&digest[..16]);
@@ -287,7 +316,8 @@ pub fn store(
         patient: intake.patient,
         stored: write,
     };
-    let mut items: Vec<ImportItem> = Vec::new();
+    // What to store, in order; an attachment's content is read only when its turn comes.
+    let mut planned: Vec<Planned> = Vec::new();
     let family = family(&intake.format).to_owned();
     let mut seen = std::collections::HashSet::new();
     for item in intake.records {
@@ -314,25 +344,50 @@ pub fn store(
             body: item.body,
             attachments: Vec::new(),
         };
-        items.push(ImportItem::Record(record));
+        planned.push(Planned::Item(ImportItem::Record(record)));
         if let Some(file) = item.attachment {
-            items.push(ImportItem::AttachmentStart {
+            let size = match &file.data {
+                FileData::Bytes(b) => b.len() as u64,
+                FileData::Stream(s) => s.size()?,
+            };
+            planned.push(Planned::Item(ImportItem::AttachmentStart {
                 record: id,
                 attachment: Attachment {
-                    id: attachment_id(&id, &file),
+                    id: attachment_id(&id, &file, size),
                     file_name: file.file_name.clone(),
                     media_type: file.media_type.clone(),
-                    size: file.data.len() as u64,
+                    size,
                 },
-            });
-            for chunk in file.data.chunks(CHUNK) {
-                items.push(ImportItem::AttachmentData(chunk.to_vec()));
-            }
-            items.push(ImportItem::AttachmentEnd);
+            }));
+            planned.push(Planned::Content(file.data));
+            planned.push(Planned::Item(ImportItem::AttachmentEnd));
         }
     }
-    let mut queue = items.into_iter();
-    let mut next = || Ok::<_, VaultError>(queue.next());
+    let mut queue = planned.into_iter();
+    let mut reading: Option<Box<dyn Read>> = None;
+    let mut next = || -> Result<Option<ImportItem>, VaultError> {
+        loop {
+            if let Some(r) = reading.as_mut() {
+                let mut chunk = vec![0u8; CHUNK];
+                let n = read_full(r.as_mut(), &mut chunk)?;
+                if n > 0 {
+                    chunk.truncate(n);
+                    return Ok(Some(ImportItem::AttachmentData(chunk)));
+                }
+                reading = None;
+            }
+            match queue.next() {
+                None => return Ok(None),
+                Some(Planned::Item(item)) => return Ok(Some(item)),
+                Some(Planned::Content(FileData::Bytes(bytes))) => {
+                    reading = Some(Box::new(std::io::Cursor::new(bytes)));
+                }
+                Some(Planned::Content(FileData::Stream(source))) => {
+                    reading = Some(source.open()?);
+                }
+            }
+        }
+    };
     let merged = if write {
         vault.import(&mut next, options)?
     } else {
@@ -342,6 +397,25 @@ pub fn store(
     report.records_updated = to_u32(merged.records_updated);
     report.records_held_back = to_u32(merged.records_skipped + merged.records_refused);
     Ok(report)
+}
+
+// A few per record, in one Vec for one file: boxing the record would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Planned {
+    Item(ImportItem),
+    Content(FileData),
+}
+
+/// Fills `buf` as far as the reader goes (a decoder may return short reads).
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 fn to_u32(n: usize) -> u32 {

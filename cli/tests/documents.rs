@@ -1,6 +1,7 @@
-//! `carnet export --ips` and `carnet import FILE.json`, as a person would run them: a summary
-//! written for the doctor's software, and a bundle read back into another vault, with the
-//! report on screen and nothing stored twice.
+//! Documents in and out, as a person would run them: `carnet export --ips` (a summary written
+//! for the doctor's software), `carnet import FILE.json` (a bundle read back into another vault)
+//! and `carnet import FILE.xml` (a laboratory's CDA report), with the report on screen and
+//! nothing stored twice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -138,4 +139,44 @@ fn a_hostile_bundle_is_refused_with_exit_5_and_nothing_stored() {
     assert!(!err.contains("DTP"), "{err}");
     let list = ok(&vault, &["list"]);
     assert!(!list.contains("Immunisation"), "{list}");
+}
+
+#[test]
+fn a_laboratorys_cda_report_is_imported_with_its_pdf_and_a_volet_not_read_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.carnet");
+    ok(&vault, &["init"]);
+    ok(
+        &vault,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Patiente",
+            "--birth-date",
+            "1979-03-28",
+        ],
+    );
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cda");
+    let tsh = corpus.join("BIO-CR-BIO_2024.01_TSH_1.xml");
+    assert!(tsh.is_file(), "{} is missing", tsh.display());
+    let dry = ok(&vault, &["import", tsh.to_str().unwrap(), "--dry-run"]);
+    assert!(dry.contains("CDA R2 CR-BIO"), "{dry}");
+    assert!(dry.contains("dry run, nothing stored"), "{dry}");
+    let done = ok(&vault, &["import", tsh.to_str().unwrap()]);
+    assert!(done.contains("2 lab results"), "{done}");
+    let list: serde_json::Value = serde_json::from_str(&ok(&vault, &["--json", "list"])).unwrap();
+    let report = &list.as_array().unwrap()[0];
+    assert_eq!(report["body"]["kind"], "lab_report");
+    assert_eq!(report["attachments"][0]["media_type"], "application/pdf");
+    assert_eq!(report["provenance"]["document"]["format"], "CDA R2 CR-BIO");
+    let vsm = carnet(
+        &vault,
+        &[
+            "import",
+            corpus.join("VSM_1.4_2022.01.xml").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(vsm.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&vsm.stderr).contains("VSM document"));
 }
