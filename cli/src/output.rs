@@ -239,7 +239,8 @@ fn marker(p: &Provenance) -> &'static str {
         Provenance::Practitioner {
             verified: false, ..
         } => " [NOT verified]",
-        _ => "",
+        Provenance::ImportedFromFile { .. } => " [imported, not verified]",
+        Provenance::PatientEntered => "",
     }
 }
 

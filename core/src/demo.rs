@@ -477,3 +477,93 @@ pub fn populate_family(vault: &Vault, today: NaiveDate) -> Result<DemoFamily, Va
         parent,
     })
 }
+
+/// A CR-BIO lab report (CDA R2, CI-SIS 2024.01) for `patient`, as her laboratory would send it
+/// by MSSanté: a thyroid check dated three days before `today`, written for the demo (not a
+/// copy of the ANS's examples), with no PDF. The demo imports it as a patient would.
+pub fn laboratory_report_cda(patient: &Profile, today: NaiveDate) -> String {
+    let day = today - Days::new(3);
+    let stamp = day.format("%Y%m%d");
+    let ins = patient
+        .ins
+        .as_ref()
+        .map(|i| {
+            format!(
+                r#"<id root="1.2.250.1.213.1.4.8" extension="{}"/>"#,
+                i.as_str()
+            )
+        })
+        .unwrap_or_default();
+    let (given, family) = patient
+        .display_name
+        .split_once(' ')
+        .unwrap_or((patient.display_name.as_str(), ""));
+    let result = |n: u32,
+                  loinc: &str,
+                  name: &str,
+                  value: &str,
+                  unit: &str,
+                  low: &str,
+                  high: &str| {
+        format!(
+            r##"<entryRelationship typeCode="COMP"><observation classCode="OBS" moodCode="EVN">
+  <templateId root="1.3.6.1.4.1.19376.1.3.1.6"/><templateId root="1.2.250.1.213.1.1.3.80"/>
+  <code code="{loinc}" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" displayName="{name}">
+    <originalText><reference value="#resultat-{n}"/></originalText></code>
+  <statusCode code="completed"/><effectiveTime value="{stamp}0830+0100"/>
+  <value xsi:type="PQ" value="{value}" unit="{unit}"/>
+  <interpretationCode code="N" codeSystem="2.16.840.1.113883.5.83"/>
+  <referenceRange typeCode="REFV"><observationRange classCode="OBS" moodCode="EVN.CRT">
+    <value xsi:type="IVL_PQ"><low value="{low}" unit="{unit}"/><high value="{high}" unit="{unit}"/></value>
+  </observationRange></referenceRange>
+</observation></entryRelationship>"##
+        )
+    };
+    format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+<templateId root="2.16.840.1.113883.2.8.2.1"/><templateId root="1.2.250.1.213.1.1.1.1"/>
+<templateId root="1.3.6.1.4.1.19376.1.3.3"/><templateId root="1.2.250.1.213.1.1.1.55" extension="2024.01"/>
+<id root="1.2.250.1.999.1.{stamp}.1"/>
+<code code="11502-2" codeSystem="2.16.840.1.113883.6.1" displayName="CR d'examens biologiques"/>
+<title>Compte rendu d'examens biologiques</title>
+<effectiveTime value="{stamp}1700+0100"/>
+<setId root="1.2.250.1.999.1.{stamp}"/><versionNumber value="1"/>
+<recordTarget><patientRole>{ins}<patient><name><given>{given}</given><family>{family}</family></name>
+<birthTime value="{birth}"/></patient></patientRole></recordTarget>
+<author><time value="{stamp}1700+0100"/><assignedAuthor>
+<id root="1.2.250.1.71.4.2.1" extension="810005678908"/>
+<code code="SM05" displayName="Biologie médicale"/>
+<assignedPerson><name><prefix>Dr</prefix><given>Hélène</given><family>Roux</family></name></assignedPerson>
+<representedOrganization><name>Laboratoire Bio Centre, Tours</name></representedOrganization>
+</assignedAuthor></author>
+<component><structuredBody><component><section>
+<templateId root="1.3.6.1.4.1.19376.1.3.3.2.1"/>
+<code code="18719-5" codeSystem="2.16.840.1.113883.6.1" displayName="Biochimie"/>
+<title>Bilan thyroïdien et martial</title>
+<text><table><tbody>
+<tr><td><content ID="resultat-1">TSH</content></td><td>1,85 mUI/L</td><td>(0,27 - 4,20)</td></tr>
+<tr><td><content ID="resultat-2">Ferritine</content></td><td>48 µg/L</td><td>(15 - 150)</td></tr>
+</tbody></table></text>
+<entry typeCode="DRIV"><templateId root="1.3.6.1.4.1.19376.1.3.1"/><act classCode="ACT" moodCode="EVN">
+<code code="18719-5" codeSystem="2.16.840.1.113883.6.1" displayName="Biochimie"/><statusCode code="completed"/>
+{tsh}
+{ferritin}
+</act></entry>
+</section></component></structuredBody></component>
+</ClinicalDocument>
+"##,
+        birth = patient.birth_date.format("%Y%m%d"),
+        tsh = result(
+            1,
+            "3016-3",
+            "Thyréostimuline",
+            "1.85",
+            "m[IU]/L",
+            "0.27",
+            "4.20"
+        ),
+        ferritin = result(2, "2276-4", "Ferritine", "48", "ug/L", "15", "150"),
+    )
+}

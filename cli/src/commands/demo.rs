@@ -62,6 +62,20 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         )?;
         signed_items += 1;
     }
+    // Her laboratory's report came by MSSanté as a CR-BIO document: she imports the file.
+    let cr_bio = dir.join("cr-bio-thyroide.xml");
+    files::write_output(
+        &cr_bio,
+        carnet_core::demo::laboratory_report_cda(&family.adult, today).as_bytes(),
+        carnet_core::files::Existing::Refuse,
+    )?;
+    let lab_import = carnet_core::cda::import_document(
+        &vault,
+        &family.adult.id,
+        &cr_bio,
+        &carnet_core::vault::ImportOptions::trusting_no_one(now),
+        false,
+    )?;
     let summary = vault.summary(&family.adult.id, today)?;
 
     // The consultation: the GP's device shows a hello signed with her certificate; Camille's
@@ -218,7 +232,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         return output::json(&serde_json::json!({
             "backup": archive, "restored": restored_path, "restored_records": report.records_added, "signatures_verified_again": report.signatures_verified, "identical": true,
             "vault": path, "passphrase": DEMO_PASSPHRASE, "summary": summary,
-            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html, "summary_ips": ips,
+            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html, "summary_ips": ips, "cda_lab_report": cr_bio, "cda_lab_results": lab_import.count(carnet_core::import::ItemKind::LabResult),
         }));
     }
     say!("Demo vault: {}", path.display());
@@ -238,6 +252,11 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     say!(
         "From the cardiologist, by QR code: {signed_items} signed records, verified against the demo authorities in {}",
         pki.trust_dir.display()
+    );
+    say!(
+        "From her laboratory, by MSSanté: a CR-BIO document ({}), {} results imported from the document, not signature-verified",
+        cr_bio.display(),
+        lab_import.count(carnet_core::import::ItemKind::LabResult)
     );
     println!();
     say!("The consultation, by QR code:");
