@@ -48,7 +48,11 @@ pub fn hl7_day(value: &str) -> Option<NaiveDate> {
 
 fn hl7_instant(value: &str) -> Option<DateTime<Utc>> {
     let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-    let zone = &value[digits.len()..];
+    // Fractional seconds ("171000.000+0100") are dropped; a zone that is there must parse.
+    let zone = value[digits.len()..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    if !zone.is_empty() && parse_zone(zone).is_none() {
+        return None;
+    }
     let base = match digits.len() {
         14.. => NaiveDateTime::parse_from_str(&digits[..14], "%Y%m%d%H%M%S").ok()?,
         12..=13 => NaiveDateTime::parse_from_str(&digits[..12], "%Y%m%d%H%M").ok()?,
@@ -105,6 +109,8 @@ struct Header {
     id: Option<String>,
     set_id: Option<String>,
     date: Option<DateTime<Utc>>,
+    /// The document's day where it was written (not in UTC).
+    day: Option<NaiveDate>,
     title: Option<String>,
     author: Option<String>,
     specialty: Option<String>,
@@ -154,6 +160,10 @@ fn header(doc: &Element) -> Header {
             .child("effectiveTime")
             .and_then(|t| t.attr("value"))
             .and_then(hl7_instant),
+        day: doc
+            .child("effectiveTime")
+            .and_then(|t| t.attr("value"))
+            .and_then(hl7_day),
         title: doc
             .child("title")
             .map(|t| t.all_text())
@@ -192,7 +202,7 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
             differs: other.trait_name(),
         });
     }
-    let date = h.date.ok_or(CdaError::Invalid {
+    let (date, day) = h.date.zip(h.day).ok_or(CdaError::Invalid {
         place: "the document".into(),
         field: "effectiveTime",
         problem: "is missing or not an HL7 date",
@@ -265,14 +275,14 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
         };
         let body = RecordBody::Document(Document {
             title,
-            date: date.date_naive(),
+            date: day,
             media_type,
         });
-        push(&mut m, "document", date.date_naive(), body, Some(file));
+        push(&mut m, "document", day, body, Some(file));
     } else {
         match h.volet.as_ref().map(|(name, _)| *name) {
-            Some("CR-BIO" | "TROD") => lab_report(doc, &h, date, &mut m, &push)?,
-            Some("LDL-SES" | "LDL-EES") => letter(doc, &h, date, &mut m, &push),
+            Some("CR-BIO" | "TROD") => lab_report(doc, &h, day, &mut m, &push)?,
+            Some("LDL-SES" | "LDL-EES") => letter(doc, &h, day, &mut m, &push),
             Some(other) => {
                 return Err(CdaError::UnsupportedVolet {
                     volet: other.to_owned(),
@@ -315,14 +325,13 @@ fn file_name_for(title: &str, media_type: &str) -> String {
 
 type Push<'p> = dyn Fn(&mut Mapping, &str, NaiveDate, RecordBody, Option<IntakeFile>) + 'p;
 
+/// The narrative's elements by their `ID`, built once per document.
+type Ids<'d> = std::collections::HashMap<&'d str, &'d Element>;
+
 /// The text a narrative `reference` points at (`#resultat-01` names a `content ID=`).
-fn referenced_text(doc: &Element, reference: &str) -> Option<String> {
+fn referenced_text(ids: &Ids<'_>, reference: &str) -> Option<String> {
     let id = reference.strip_prefix('#')?;
-    doc.descendants()
-        .into_iter()
-        .find(|e| e.attr("ID") == Some(id))
-        .map(|e| e.all_text())
-        .filter(|t| !t.is_empty())
+    ids.get(id).map(|e| e.all_text()).filter(|t| !t.is_empty())
 }
 
 fn number(text: &str, place: &str, field: &'static str) -> Result<f64, CdaError> {
@@ -341,7 +350,7 @@ fn number(text: &str, place: &str, field: &'static str) -> Result<f64, CdaError>
 fn lab_report(
     doc: &Element,
     h: &Header,
-    date: DateTime<Utc>,
+    day: NaiveDate,
     m: &mut Mapping,
     push: &Push<'_>,
 ) -> Result<(), CdaError> {
@@ -349,6 +358,10 @@ fn lab_report(
         .at(&["component", "structuredBody"])
         .ok_or(CdaError::NotCda)?;
     let all = body.descendants();
+    let ids: Ids<'_> = all
+        .iter()
+        .filter_map(|e| Some((e.attr("ID")?, *e)))
+        .collect();
     let mut results = Vec::new();
     let mut first_day = None;
     for (n, obs) in all
@@ -382,7 +395,7 @@ fn lab_report(
         let written = code
             .and_then(|c| c.at(&["originalText", "reference"]))
             .and_then(|r| r.attr("value"))
-            .and_then(|r| referenced_text(doc, r));
+            .and_then(|r| referenced_text(&ids, r));
         let analyte = written
             .or_else(|| code.and_then(|c| c.attr("displayName")).map(str::to_owned))
             .or_else(|| code.and_then(|c| c.attr("code")).map(str::to_owned));
@@ -395,6 +408,11 @@ fn lab_report(
             continue;
         };
         if let Some(flavor) = value.attr("nullFlavor") {
+            let flavor: String = flavor
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(8)
+                .collect();
             skip(m, format!("has no value (nullFlavor {flavor})"));
             continue;
         }
@@ -428,7 +446,7 @@ fn lab_report(
                         original
                             .and_then(|o| o.child("reference"))
                             .and_then(|r| r.attr("value"))
-                            .and_then(|r| referenced_text(doc, r))
+                            .and_then(|r| referenced_text(&ids, r))
                     })
                     .or_else(|| original.map(|o| o.all_text()).filter(|t| !t.is_empty()))
                     .or_else(|| value.attr("code").map(str::to_owned));
@@ -552,10 +570,10 @@ fn lab_report(
                 import::count(&mut m.items, ItemKind::Document, 1);
                 let body = RecordBody::Document(Document {
                     title: h.title.clone().unwrap_or_else(|| "Compte rendu".into()),
-                    date: date.date_naive(),
+                    date: day,
                     media_type: file.media_type.clone(),
                 });
-                push(m, "report", date.date_naive(), body, Some(file));
+                push(m, "report", day, body, Some(file));
                 Ok(())
             }
             None => Err(CdaError::Invalid {
@@ -565,7 +583,7 @@ fn lab_report(
             }),
         };
     }
-    let day = first_day.unwrap_or(date.date_naive());
+    let day = first_day.unwrap_or(day);
     let laboratory = h
         .organisation
         .clone()
@@ -580,7 +598,7 @@ fn lab_report(
     Ok(())
 }
 
-fn letter(doc: &Element, h: &Header, date: DateTime<Utc>, m: &mut Mapping, push: &Push<'_>) {
+fn letter(doc: &Element, h: &Header, day: NaiveDate, m: &mut Mapping, push: &Push<'_>) {
     let mut parts = Vec::new();
     if let Some(body) = doc.at(&["component", "structuredBody"]) {
         for section in body
@@ -612,11 +630,11 @@ fn letter(doc: &Element, h: &Header, date: DateTime<Utc>, m: &mut Mapping, push:
             .clone()
             .unwrap_or_else(|| "Auteur non indiqué".into()),
         specialty: h.specialty.clone(),
-        date: date.date_naive(),
+        date: day,
         subject: h.title.clone().unwrap_or_else(|| "Lettre".into()),
         body: parts.join("\n\n"),
     });
-    push(m, "letter", date.date_naive(), body, None);
+    push(m, "letter", day, body, None);
 }
 
 #[cfg(test)]
@@ -632,5 +650,13 @@ mod tests {
         assert_eq!(hl7_day("2014"), None);
         let t = hl7_instant("20210401171000+0100").unwrap();
         assert_eq!(t.to_rfc3339(), "2021-04-01T16:10:00+00:00");
+        // The day is where it was written: half past midnight in Paris is still that day.
+        assert_eq!(
+            hl7_day("20210401003000+0200"),
+            NaiveDate::from_ymd_opt(2021, 4, 1)
+        );
+        let t = hl7_instant("20210401171000.000+0100").unwrap();
+        assert_eq!(t.to_rfc3339(), "2021-04-01T16:10:00+00:00");
+        assert_eq!(hl7_instant("20210401171000+01"), None);
     }
 }

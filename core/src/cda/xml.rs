@@ -23,7 +23,7 @@ pub const MAX_DEPTH: usize = 96;
 pub const MAX_ELEMENTS: usize = 500_000;
 
 /// Where a base64 binary lies in the file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Binary {
     pub path: PathBuf,
     pub offset: u64,
@@ -31,13 +31,57 @@ pub struct Binary {
 }
 
 /// One element: its local name (namespace prefix dropped), attributes, children and text.
-#[derive(Debug, Default)]
+/// `text` is its own text (children's left out); `parts` keeps its text runs and children in
+/// document order, for [`Element::all_text`].
+#[derive(Default)]
 pub struct Element {
     pub name: String,
     pub attributes: Vec<(String, String)>,
     pub children: Vec<Element>,
     pub text: String,
+    parts: Vec<Part>,
     pub binary: Option<Binary>,
+}
+
+/// A piece of an element's content: a run of its own text (a range of `text`) or a child.
+#[derive(Clone, Copy)]
+enum Part {
+    Text(usize, usize),
+    Child(usize),
+}
+
+// Health data: `Debug` says only what the element is.
+impl std::fmt::Debug for Element {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Element({}, {} children)",
+            self.name,
+            self.children.len()
+        )
+    }
+}
+
+impl Element {
+    fn push_text(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        match self.parts.last_mut() {
+            Some(Part::Text(_, end)) if *end == start => *end = self.text.len(),
+            _ => self.parts.push(Part::Text(start, self.text.len())),
+        }
+    }
+
+    fn push_child(&mut self, child: Element) {
+        self.parts.push(Part::Child(self.children.len()));
+        self.children.push(child);
+    }
+}
+
+impl std::fmt::Debug for Binary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Binary({} bytes of base64)", self.length)
+    }
 }
 
 impl Element {
@@ -72,17 +116,18 @@ impl Element {
         out
     }
 
-    /// All text inside, children included, whitespace collapsed (a section's narrative).
+    /// All text inside, children included, in document order, whitespace collapsed (a
+    /// section's narrative).
     pub fn all_text(&self) -> String {
-        let mut parts = Vec::new();
         fn walk<'a>(e: &'a Element, parts: &mut Vec<&'a str>) {
-            if !e.text.trim().is_empty() {
-                parts.push(e.text.as_str());
-            }
-            for c in &e.children {
-                walk(c, parts);
+            for part in &e.parts {
+                match *part {
+                    Part::Text(start, end) => parts.push(&e.text[start..end]),
+                    Part::Child(i) => walk(&e.children[i], parts),
+                }
             }
         }
+        let mut parts = Vec::new();
         walk(self, &mut parts);
         parts
             .join(" ")
@@ -187,31 +232,32 @@ pub fn read(path: &Path) -> Result<Element, CdaError> {
                 if is_binary(&element.attributes) {
                     // Note where the base64 lies, and step over it without keeping it.
                     let offset = reader.buffer_position();
-                    let mut length = 0u64;
+                    let (mut length, mut data) = (0u64, 0u64);
                     let mut stream = reader.stream();
                     loop {
                         let chunk = stream.fill_buf().map_err(|_| CdaError::Unreadable)?;
                         if chunk.is_empty() {
                             return Err(CdaError::NotXml);
                         }
-                        match chunk.iter().position(|&b| b == b'<') {
-                            Some(at) => {
-                                length += at as u64;
-                                stream.consume(at);
-                                break;
-                            }
-                            None => {
-                                let n = chunk.len();
-                                length += n as u64;
-                                stream.consume(n);
-                            }
+                        let end = chunk.iter().position(|&b| b == b'<');
+                        let run = &chunk[..end.unwrap_or(chunk.len())];
+                        data += run.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+                        let n = run.len();
+                        length += n as u64;
+                        stream.consume(n);
+                        if end.is_some() {
+                            break;
                         }
                     }
-                    element.binary = Some(Binary {
-                        path: path.to_owned(),
-                        offset,
-                        length,
-                    });
+                    // An encapsulated datum that starts with markup (a <reference>, a
+                    // <thumbnail>) has no inline base64 where Carnet looks: it is not a file.
+                    if data > 0 {
+                        element.binary = Some(Binary {
+                            path: path.to_owned(),
+                            offset,
+                            length,
+                        });
+                    }
                 }
                 stack.push(element);
             }
@@ -228,13 +274,13 @@ pub fn read(path: &Path) -> Result<Element, CdaError> {
                     ..Element::default()
                 };
                 if let Some(parent) = stack.last_mut() {
-                    parent.children.push(element);
+                    parent.push_child(element);
                 }
             }
             Event::End(_) => {
                 let element = stack.pop().ok_or(CdaError::NotXml)?;
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
+                    Some(parent) => parent.push_child(element),
                     None => return Err(CdaError::NotXml),
                 }
             }
@@ -247,7 +293,7 @@ pub fn read(path: &Path) -> Result<Element, CdaError> {
                     });
                 }
                 if let Some(e) = stack.last_mut() {
-                    e.text.push_str(&text);
+                    e.push_text(&text);
                 }
             }
             Event::CData(data) => {
@@ -259,14 +305,14 @@ pub fn read(path: &Path) -> Result<Element, CdaError> {
                     });
                 }
                 if let Some(e) = stack.last_mut() {
-                    e.text.push_str(&text);
+                    e.push_text(&text);
                 }
             }
             Event::GeneralRef(name) => {
                 let name = name.decode().map_err(|_| CdaError::NotXml)?;
                 let c = entity(&name)?;
                 if let Some(e) = stack.last_mut() {
-                    e.text.push(c);
+                    e.push_text(c.encode_utf8(&mut [0u8; 4]));
                 }
             }
             Event::Eof => break,
@@ -375,5 +421,31 @@ impl Read for Base64Reader {
         buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
         self.at += n;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(xml: &str) -> Result<Element, CdaError> {
+        let dir = tempfile::tempdir().map_err(|_| CdaError::Unreadable)?;
+        let path = dir.path().join("doc.xml");
+        std::fs::write(&path, xml).map_err(|_| CdaError::Unreadable)?;
+        read(&path)
+    }
+
+    #[test]
+    fn mixed_content_reads_in_document_order() {
+        let t =
+            tree("<text>vu le <content>12/03</content> pour douleur &amp; fièvre</text>").unwrap();
+        assert_eq!(t.all_text(), "vu le 12/03 pour douleur & fièvre");
+    }
+
+    #[test]
+    fn an_encapsulated_datum_without_inline_base64_is_no_file() {
+        let t = tree(r#"<value representation="B64"> <reference value="x"/></value>"#).unwrap();
+        assert!(t.binary.is_none());
+        assert_eq!(t.children.len(), 1);
     }
 }

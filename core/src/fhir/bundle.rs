@@ -269,6 +269,20 @@ impl<'a> Bundle<'a> {
         Some(self.entries[*at].resource)
     }
 
+    /// The entry a reference names (not a contained resource): by full URL, `Type/id`, or an
+    /// absolute URL ending in `Type/id`. A map lookup, whatever the bundle's size.
+    pub fn resolve_entry(&self, reference: &Value) -> Option<&Entry<'a>> {
+        let text = reference.get("reference")?.as_str()?;
+        if let Some(&at) = self.by_url.get(text) {
+            return self.entries.get(at);
+        }
+        let mut parts = text.rsplitn(3, '/');
+        let id = parts.next()?;
+        let kind = parts.next()?;
+        let at = self.by_url.get(&format!("{kind}/{id}"))?;
+        self.entries.get(*at)
+    }
+
     /// The resources of `resource_type`.
     pub fn of_type<'s>(&'s self, resource_type: &'s str) -> impl Iterator<Item = &'s Entry<'a>> {
         self.entries

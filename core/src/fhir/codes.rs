@@ -96,7 +96,7 @@ pub fn preference(uri: &str) -> usize {
 
 /// Units laboratories print that are UCUM codes as they stand, and the ones whose UCUM code is
 /// spelt otherwise (µ for u).
-const UCUM_AS_WRITTEN: [&str; 56] = [
+const UCUM_AS_WRITTEN: [&str; 55] = [
     "%",
     "g/L",
     "g/dL",
@@ -111,7 +111,6 @@ const UCUM_AS_WRITTEN: [&str; 56] = [
     "nmol/L",
     "pmol/L",
     "mol/L",
-    "mEq/L",
     "meq/L",
     "U/L",
     "[IU]/L",

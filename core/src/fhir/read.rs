@@ -43,6 +43,8 @@ struct LabRead {
     date: NaiveDate,
     result: LabResult,
     updated: DateTime<Utc>,
+    /// The stable names of the results a group holds (one, when read).
+    keys: Vec<String>,
 }
 
 /// The extension Carnet's export uses for a medication's strength as printed ("2,5 mg,
@@ -434,13 +436,31 @@ impl<'b, 'a> Reader<'b, 'a> {
     }
 
     fn patient(&mut self) -> Result<Option<PatientTraits>, FhirError> {
-        let Some(entry) = self.bundle.of_type("Patient").next() else {
+        let mut patients = self.bundle.of_type("Patient");
+        let Some(entry) = patients.next() else {
             return Ok(None);
         };
+        if patients.next().is_some() {
+            return Err(invalid(
+                "the bundle",
+                "Patient",
+                "appears more than once: a bundle about several people is not imported",
+            ));
+        }
         let place = entry.place();
         let res = entry.resource;
+        // Compared with the profile only when it is a whole date: "1980" proves nothing.
         let birth_date = match text(res, "birthDate", &place)? {
-            Some(t) => Some(self.day(t, &place, "birthDate")?),
+            Some(t) => match codes::day(t) {
+                Some((d, false)) => Some(d),
+                Some((_, true)) => {
+                    self.adjusted.push(format!(
+                        "{place}: the patient's birth date is partial; it was not compared"
+                    ));
+                    None
+                }
+                None => return Err(invalid(&place, "birthDate", "is not a FHIR date")),
+            },
             None => None,
         };
         let written = objects(res, "identifier", &place)?
@@ -546,8 +566,8 @@ impl<'b, 'a> Reader<'b, 'a> {
         for entry in bundle.of_type("DiagnosticReport") {
             for r in objects(entry.resource, "result", &entry.place())? {
                 let value = Value::Object(r.clone());
-                if let Some(target) = bundle.resolve(entry.resource, &value) {
-                    in_reports.insert(target as *const Object);
+                if let Some(target) = bundle.resolve_entry(&value) {
+                    in_reports.insert(target.resource as *const Object);
                 }
             }
         }
@@ -612,6 +632,7 @@ impl<'b, 'a> Reader<'b, 'a> {
             {
                 Some(at) => {
                     groups[at].updated = groups[at].updated.max(lab.updated);
+                    groups[at].keys.extend(lab.keys);
                     members[at].push(lab.result);
                 }
                 None => {
@@ -621,19 +642,20 @@ impl<'b, 'a> Reader<'b, 'a> {
             }
         }
         for (group, results) in groups.into_iter().zip(members) {
-            let LabRead {
-                laboratory,
-                date,
-                updated,
-                ..
-            } = group;
-            let key = format!("lab-day|{date}|{laboratory}");
+            // Named by the results it holds, so two files with results of one laboratory on one
+            // day never share a record.
+            let mut h = crate::crypto::digest::Hasher::new("carnet.fhir.v1.lab-day");
+            for k in &group.keys {
+                h.update_with_length(k.as_bytes());
+            }
+            let members = data_encoding::HEXLOWER.encode(&h.finalize()[..12]);
+            let key = format!("lab-day|{}|{}|{members}", group.date, group.laboratory);
             let body = RecordBody::LabReport(LabReport {
-                laboratory,
-                collection_date: date,
+                laboratory: group.laboratory,
+                collection_date: group.date,
                 results,
             });
-            self.push(key, date, updated, body, None);
+            self.push(key, group.date, group.updated, body, None);
         }
         Ok(())
     }
@@ -752,7 +774,11 @@ impl<'b, 'a> Reader<'b, 'a> {
                 let n = n.as_u64().ok_or_else(|| {
                     invalid(&place, "numberOfRepeatsAllowed", "is not a whole number")
                 })?;
-                renewals = u8::try_from(n).unwrap_or(u8::MAX);
+                renewals = u8::try_from(n).unwrap_or_else(|_| {
+                    self.adjusted
+                        .push(format!("{place}: more than 255 renewals, kept as 255"));
+                    u8::MAX
+                });
             }
             if let Some(supply) = dispense
                 .get("expectedSupplyDuration")
@@ -766,7 +792,12 @@ impl<'b, 'a> Reader<'b, 'a> {
                 let days = match (value, unit) {
                     (Some(v), Some("d" | "day" | "days")) => Some(v),
                     (Some(v), Some("wk" | "week" | "weeks")) => Some(v * 7.0),
-                    (Some(v), Some("mo" | "month" | "months")) => Some(v * 30.0),
+                    (Some(v), Some("mo" | "month" | "months")) => {
+                        self.adjusted.push(format!(
+                            "{place}: a supply in months, counted as 30 days a month"
+                        ));
+                        Some(v * 30.0)
+                    }
                     _ => None,
                 };
                 if let Some(days) = days.filter(|d| d.fract() == 0.0 && *d >= 1.0 && *d <= 36_500.0)
@@ -1162,6 +1193,7 @@ impl<'b, 'a> Reader<'b, 'a> {
                 abnormal,
             },
             updated,
+            keys: vec![resource_key(self.bundle, entry)],
         }))
     }
 
@@ -1235,13 +1267,7 @@ impl<'b, 'a> Reader<'b, 'a> {
         ) {
             self.skip(entry, label, "entered in error or cancelled");
             for r in objects(res, "result", &place)? {
-                let target = self.bundle.resolve(res, &Value::Object(r.clone()));
-                if let Some(obs) = target.and_then(|t| {
-                    self.bundle
-                        .entries
-                        .iter()
-                        .find(|e| std::ptr::eq(e.resource, t))
-                }) {
+                if let Some(obs) = self.bundle.resolve_entry(&Value::Object(r.clone())) {
                     if self.results_read.insert(obs.resource as *const Object) {
                         self.skip(
                             obs,
@@ -1259,12 +1285,7 @@ impl<'b, 'a> Reader<'b, 'a> {
         let mut updated = None;
         for r in objects(res, "result", &place)? {
             let value = Value::Object(r.clone());
-            let obs = self.bundle.resolve(res, &value).and_then(|target| {
-                self.bundle
-                    .entries
-                    .iter()
-                    .find(|e| std::ptr::eq(e.resource, target))
-            });
+            let obs = self.bundle.resolve_entry(&value);
             let Some(obs) = obs else {
                 // Extracts often leave a report's results behind: say so, keep the rest.
                 self.skip(
