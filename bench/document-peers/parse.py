@@ -1,4 +1,4 @@
-"""The peer of Carnet's FHIR import in `cargo bench -p carnet-vault-bench --bench fhir`.
+"""The peer of Carnet's FHIR import in `cargo bench -p carnet-vault-bench --bench documents`.
 
 Given bundle files, takes the largest one that fhir.resources accepts (it validates strictly
 and refuses some connectathon bundles), parses and validates it RUNS times with the pydantic
