@@ -6,7 +6,7 @@
 //! (`ARCHITECTURE.md` draws the map; `tests/tests/architecture.rs` checks it).
 //!
 //! 1. The ground: [`time`] (one clock, one instant type, one date format), [`files`] (whole,
-//!    private, never-overwriting file writes), [`model`] (profiles, records and the derived
+//!    private, never-overwriting file writes), [`markup`] (one HTML/XML escaper), [`model`] (profiles, records and the derived
 //!    views a doctor needs; plain data), [`crypto`] (the constructions Carnet composes from
 //!    audited primitives, and the only door to them).
 //! 2. [`qr`]: code text and prefixes, fountain frames, drawing and reading images. Knows
@@ -27,6 +27,7 @@ pub mod demo;
 pub mod fhir;
 pub mod files;
 pub mod import;
+pub mod markup;
 pub mod model;
 pub mod qr;
 pub mod share;

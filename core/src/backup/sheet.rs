@@ -5,12 +5,7 @@
 use crate::crypto::RecoveryKey;
 use crate::qr::QrMatrix;
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape as esc;
 
 /// The page, self-contained HTML (inline SVG, no script, no external asset).
 pub fn recovery_sheet(key: &RecoveryKey, vault_location: &str, date: chrono::NaiveDate) -> String {

@@ -30,6 +30,7 @@ use super::codes::{self, INS_SYSTEM, LOINC, RPPS_SYSTEM, UCUM};
 use super::content::{Content, EmptyMeans, Item, LabGroup, Origin};
 use super::read::{NO_REACTION, SPECIALTY_EXTENSION, STRENGTH_EXTENSION};
 use crate::crypto::digest::Hasher;
+use crate::markup::escape;
 use crate::model::{AllergySeverity, CodedConcept, ConditionStatus, LabValue, MedicationDuration};
 use chrono::{DateTime, SecondsFormat, Utc};
 use data_encoding::BASE64;
@@ -65,24 +66,6 @@ fn urn(kind: &str, key: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     format!("urn:uuid:{}", uuid::Uuid::from_bytes(b))
-}
-
-/// Escapes text for the XHTML narrative.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // XML 1.0 forbids most control characters; a tab or newline reads as a space.
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn narrative(lines: &[String]) -> Value {

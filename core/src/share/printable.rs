@@ -160,20 +160,7 @@ const EN: Labels = Labels {
     letter_not_included: "Full text not included in this share: the patient can share it on request.",
 };
 
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::markup::escape as esc;
 
 fn age(date: NaiveDate, today: NaiveDate, l: &Labels) -> String {
     let days = today.signed_duration_since(date).num_days();
