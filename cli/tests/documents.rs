@@ -180,3 +180,37 @@ fn a_laboratorys_cda_report_is_imported_with_its_pdf_and_a_volet_not_read_is_nam
     assert_eq!(vsm.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&vsm.stderr).contains("VSM document"));
 }
+
+#[test]
+fn a_cda_document_larger_than_any_input_held_in_memory_still_imports() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.carnet");
+    ok(&vault, &["init"]);
+    ok(
+        &vault,
+        &["profile", "add", "--name", "Patiente", "--birth-date", "1979-03-28"],
+    );
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cda");
+    let text = std::fs::read_to_string(corpus.join("BIO-CR-BIO_2024.01_TSH_1.xml")).unwrap();
+    let open = r#"<value mediaType="application/pdf" representation="B64">"#;
+    let start = text.find(open).unwrap() + open.len();
+    let end = start + text[start..].find("</value>").unwrap();
+    // 70 MiB of base64 ("QUJD" is "ABC"): more than the 64 MiB the program reads whole.
+    let big = dir.path().join("big.xml");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    file.write_all(&text.as_bytes()[..start]).unwrap();
+    let line = "QUJD".repeat(19);
+    for _ in 0..(70 * 1024 * 1024 / 77) {
+        file.write_all(line.as_bytes()).unwrap();
+        file.write_all(b"\n").unwrap();
+    }
+    file.write_all(&text.as_bytes()[end..]).unwrap();
+    drop(file);
+    assert!(std::fs::metadata(&big).unwrap().len() > 64 * 1024 * 1024);
+    let done = ok(&vault, &["import", big.to_str().unwrap()]);
+    assert!(done.contains("2 lab results"), "{done}");
+    let list: serde_json::Value = serde_json::from_str(&ok(&vault, &["--json", "list"])).unwrap();
+    let size = list[0]["attachments"][0]["size"].as_u64().unwrap();
+    assert_eq!(size, (70 * 1024 * 1024 / 77) as u64 * 19 * 3);
+}

@@ -14,6 +14,7 @@ use carnet_core::trust::transport::SignedRecordScanner;
 use carnet_core::trust::{self, UnverifiedPolicy};
 use carnet_core::vault::ImportOptions;
 use clap::Args;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -34,19 +35,26 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: ImportArgs, ctx: &Context) -> Result<(), CliError> {
-    // A single file that is FHIR JSON is a bundle; anything else is a signed record's codes.
+    // A single file that is FHIR JSON is a bundle, one that is CDA XML a document; anything
+    // else is a signed record's codes. Only the file's start is read to tell: a CDA document
+    // with a large PDF streams from the file and may be larger than any input held in memory.
     if let [path] = args.scans.as_slice() {
-        let bytes = files::read_input(path)?;
-        if carnet_core::fhir::looks_like_fhir(&bytes) {
-            return bundle(&args, path, &bytes, ctx);
-        }
-        if carnet_core::cda::looks_like_cda(&bytes) {
+        let mut head = Vec::new();
+        files::open_input(path)?
+            .take(64 * 1024)
+            .read_to_end(&mut head)
+            .map_err(|e| CliError::from(e).context(path))?;
+        if carnet_core::cda::looks_like_cda(&head) {
             return document(&args, path, ctx);
+        }
+        if carnet_core::fhir::looks_like_fhir(&head) {
+            let bytes = files::read_input(path)?;
+            return bundle(&args, path, &bytes, ctx);
         }
     }
     if args.dry_run {
         return Err(CliError::usage(
-            "--dry-run is for a FHIR bundle (a .json file)",
+            "--dry-run is for a FHIR bundle or a CDA document (a .json or .xml file)",
         ));
     }
     let vault = ctx.unlock(false)?;
