@@ -189,7 +189,14 @@ fn a_cda_document_larger_than_any_input_held_in_memory_still_imports() {
     ok(&vault, &["init"]);
     ok(
         &vault,
-        &["profile", "add", "--name", "Patiente", "--birth-date", "1979-03-28"],
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Patiente",
+            "--birth-date",
+            "1979-03-28",
+        ],
     );
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cda");
     let text = std::fs::read_to_string(corpus.join("BIO-CR-BIO_2024.01_TSH_1.xml")).unwrap();
