@@ -85,8 +85,8 @@ pub enum Command {
     /// Practitioner side: sign a record for a patient and show it as a QR code.
     #[command(subcommand)]
     Practitioner(trust::PractitionerCommand),
-    /// Patient side: import a practitioner's signed record (QR images or scanned texts) or a
-    /// FHIR R4 bundle (a .json file): Carnet tells which it was given.
+    /// Patient side: import a practitioner's signed record (QR images or scanned texts), a
+    /// FHIR R4 bundle (.json) or a French CDA R2 document (.xml): Carnet tells which it was given.
     Import(import::ImportArgs),
     /// Write a profile's records as a FHIR R4 International Patient Summary (--ips).
     Export(export::ExportArgs),

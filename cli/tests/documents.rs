@@ -142,7 +142,7 @@ fn a_hostile_bundle_is_refused_with_exit_5_and_nothing_stored() {
 }
 
 #[test]
-fn a_laboratorys_cda_report_is_imported_with_its_pdf_and_a_volet_not_read_is_named() {
+fn a_laboratorys_cda_report_and_a_medical_summary_are_imported_with_their_reports() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("v.carnet");
     ok(&vault, &["init"]);
@@ -177,8 +177,23 @@ fn a_laboratorys_cda_report_is_imported_with_its_pdf_and_a_volet_not_read_is_nam
             corpus.join("VSM_1.4_2022.01.xml").to_str().unwrap(),
         ],
     );
-    assert_eq!(vsm.status.code(), Some(5));
-    assert!(String::from_utf8_lossy(&vsm.stderr).contains("VSM document"));
+    // A medical summary: its problems and medications, and the rest of its text as a letter.
+    assert!(
+        vsm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&vsm.stderr)
+    );
+    let vsm = String::from_utf8(vsm.stdout).unwrap();
+    assert!(vsm.contains("CDA R2 VSM"), "{vsm}");
+    assert!(vsm.contains("4 conditions"), "{vsm}");
+    assert!(vsm.contains("2 medications"), "{vsm}");
+    assert!(vsm.contains("Not imported"), "{vsm}");
+    // Its problems show in the summary; its medications, listed in 2020 with no end, are no
+    // longer counted as current six years on.
+    let summary = ok(&vault, &["summary"]);
+    assert!(summary.contains("Angine de poitrine instable"), "{summary}");
+    assert!(summary.contains("Synthèse Médicale"), "{summary}");
+    assert!(!summary.contains("PLAVIX"), "{summary}");
 }
 
 #[test]

@@ -262,26 +262,324 @@ fn a_level_one_document_keeps_its_file_and_a_discharge_letter_its_text() {
     assert!(!l.author.is_empty());
 }
 
+const PROBLEM_CONCERN: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.5.2";
+const ALLERGY_CONCERN: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.5.3";
+const MEDICATION: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.7";
+const IMMUNISATION: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.12";
+
+type Node<'a> = roxmltree::Node<'a, 'a>;
+
+fn child<'a>(n: Node<'a>, name: &str) -> Option<Node<'a>> {
+    n.children().find(|c| c.tag_name().name() == name)
+}
+
+fn at<'a>(n: Node<'a>, names: &[&str]) -> Option<Node<'a>> {
+    names.iter().try_fold(n, |n, name| child(n, name))
+}
+
+fn collapsed(n: Node<'_>) -> String {
+    let text: String = n
+        .descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every entry's act (`act`, `substanceAdministration`…) of every section.
+fn entry_acts<'a>(doc: Node<'a>) -> Vec<Node<'a>> {
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "section")
+        .flat_map(|s| s.children().filter(|c| c.tag_name().name() == "entry"))
+        .filter_map(|e| {
+            e.children()
+                .find(|c| c.is_element() && c.tag_name().name() != "templateId")
+        })
+        .collect()
+}
+
+fn bodies(t: &TestVault, p: &ProfileId, kind: RecordKind) -> Vec<RecordBody> {
+    t.vault()
+        .records(Some(p), Some(kind))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect()
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
 #[test]
-fn the_volets_carnet_does_not_read_yet_are_refused_by_name() {
-    for (name, volet) in [
-        ("VSM_1.4_2022.01.xml", "VSM"),
-        ("IPS-FR_2024.01.xml", "IPS-FR"),
-        ("VAC_2023.01.xml", "VAC"),
-        ("eP-MED-DM_2024.01_PosoStruct.xml", "eP-MED-DM"),
-        ("eP-MED-DM_2024.01_PosoNonStruct.xml", "eP-MED-DM"),
+fn summaries_vaccinations_and_prescriptions_arrive_code_for_code() {
+    for name in [
+        "VSM_1.4_2022.01.xml",
+        "IPS-FR_2024.01.xml",
+        "VAC_2023.01.xml",
+        "eP-MED-DM_2024.01_PosoStruct.xml",
+        "eP-MED-DM_2024.01_PosoNonStruct.xml",
     ] {
         let path = corpus(name);
         let text = std::fs::read_to_string(&path).unwrap();
         let xml = roxmltree::Document::parse(&text).unwrap();
+        let doc = clinical(&xml);
+        let prescription = name.starts_with("eP-MED");
         let t = TestVault::new();
         let p = profile_for(&t, &xml);
-        match import(&t, &p.id, &path) {
-            Err(CdaError::UnsupportedVolet { volet: v }) => assert_eq!(v, volet, "{name}"),
-            other => panic!("{name}: {other:?}"),
+        let report = import(&t, &p.id, &path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let skipped = |item: &str| {
+            report
+                .skipped
+                .iter()
+                .filter(|s| s.item_type == item)
+                .count()
+        };
+        let acts = entry_acts(doc);
+        let what_happened = |a: &Node<'_>| a.attribute("moodCode") == Some("EVN") || prescription;
+
+        // Problems: each one a condition with the problem's code, or listed as skipped.
+        let problems: Vec<Node<'_>> = acts
+            .iter()
+            .copied()
+            .filter(|a| a.tag_name().name() == "act" && has_template(*a, PROBLEM_CONCERN))
+            .collect();
+        let conditions = bodies(&t, &p.id, RecordKind::Condition);
+        assert_eq!(
+            conditions.len() + skipped("problem"),
+            problems.len(),
+            "{name}"
+        );
+        let xml_codes: Vec<String> = problems
+            .iter()
+            .filter_map(|a| a.descendants().find(|d| d.tag_name().name() == "value"))
+            .filter_map(|v| v.attribute("code").map(str::to_owned))
+            .collect();
+        for c in &conditions {
+            let RecordBody::Condition(c) = c else {
+                panic!()
+            };
+            let code = c.code.as_ref().expect("a coded problem keeps its code");
+            assert!(xml_codes.contains(&code.code), "{name}: {}", code.code);
         }
-        assert!(t.vault().records(None, None).unwrap().is_empty());
+
+        // Allergies: the agent's code.
+        let allergies: Vec<Node<'_>> = acts
+            .iter()
+            .copied()
+            .filter(|a| a.tag_name().name() == "act" && has_template(*a, ALLERGY_CONCERN))
+            .collect();
+        let stored = bodies(&t, &p.id, RecordKind::Allergy);
+        assert_eq!(stored.len() + skipped("allergy"), allergies.len(), "{name}");
+        for a in &stored {
+            let RecordBody::Allergy(a) = a else { panic!() };
+            let code = &a.code.as_ref().unwrap().code;
+            assert!(
+                allergies.iter().any(|x| x
+                    .descendants()
+                    .any(|d| d.tag_name().name() == "playingEntity"
+                        && child(d, "code").and_then(|c| c.attribute("code")) == Some(code))),
+                "{name}: allergy {code}"
+            );
+        }
+
+        // Immunisations given: the same (day, lot) pairs.
+        let given: Vec<(String, Option<String>)> = acts
+            .iter()
+            .filter(|a| has_template(**a, IMMUNISATION) && a.attribute("moodCode") == Some("EVN"))
+            .map(|a| {
+                let day = child(*a, "effectiveTime")
+                    .and_then(|e| e.attribute("value"))
+                    .unwrap();
+                let lot = at(
+                    *a,
+                    &["consumable", "manufacturedProduct", "manufacturedMaterial"],
+                )
+                .and_then(|m| child(m, "lotNumberText"))
+                .map(collapsed)
+                .filter(|l| !l.is_empty());
+                (day.to_owned(), lot)
+            })
+            .collect();
+        let stored: Vec<(String, Option<String>)> = bodies(&t, &p.id, RecordKind::Immunisation)
+            .into_iter()
+            .map(|b| match b {
+                RecordBody::Immunisation(i) => {
+                    let day = i.date.format("%Y%m%d").to_string();
+                    (day, i.lot)
+                }
+                _ => panic!(),
+            })
+            .collect();
+        // A year or a month alone ("1975") is stored as its first day.
+        let given: Vec<_> = given
+            .into_iter()
+            .map(|(d, l)| {
+                let day = match d.len() {
+                    4 => format!("{d}0101"),
+                    6 => format!("{d}01"),
+                    _ => d[..8].to_owned(),
+                };
+                (day, l)
+            })
+            .collect();
+        assert_eq!(sorted(stored), sorted(given), "{name}");
+
+        // Medications: every line by its written name, its renewals and its end.
+        let medications: Vec<Node<'_>> = acts
+            .iter()
+            .copied()
+            .filter(|a| {
+                a.tag_name().name() == "substanceAdministration"
+                    && has_template(*a, MEDICATION)
+                    && what_happened(a)
+            })
+            .collect();
+        let lines: Vec<Medication> = bodies(&t, &p.id, RecordKind::Prescription)
+            .into_iter()
+            .flat_map(|b| match b {
+                RecordBody::Prescription(p) => p.medications,
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(lines.len(), medications.len(), "{name}");
+        assert_eq!(report.count(ItemKind::Medication) as usize, lines.len());
+        for m in &medications {
+            // The product's name, else (a compounded preparation has none) the narrative its
+            // code points at.
+            let material = at(
+                *m,
+                &["consumable", "manufacturedProduct", "manufacturedMaterial"],
+            )
+            .unwrap();
+            let written = child(material, "name")
+                .map(collapsed)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| {
+                    let id = at(material, &["code", "originalText", "reference"])
+                        .and_then(|r| r.attribute("value"))
+                        .unwrap()
+                        .trim_start_matches('#');
+                    collapsed(
+                        xml.descendants()
+                            .find(|n| n.attribute("ID") == Some(id))
+                            .unwrap(),
+                    )
+                });
+            let line = lines
+                .iter()
+                .find(|l| l.name == written)
+                .unwrap_or_else(|| panic!("{name}: {written} is missing"));
+            let renewals = child(*m, "repeatNumber")
+                .and_then(|r| r.attribute("value"))
+                .map_or(0, |v| v.parse::<u8>().unwrap());
+            assert_eq!(line.renewals, renewals, "{name}: {written}");
+            let end = m
+                .children()
+                .filter(|c| c.tag_name().name() == "effectiveTime")
+                .find_map(|e| child(e, "high"))
+                .and_then(|h| h.attribute("value"))
+                .map(|v| chrono::NaiveDate::parse_from_str(&v[..8], "%Y%m%d").unwrap());
+            assert_eq!(
+                line.duration,
+                end.map(MedicationDuration::Until),
+                "{name}: {written}"
+            );
+            assert!(
+                !line.instructions.is_empty(),
+                "{name}: {written} has no posology"
+            );
+        }
+
+        // Whatever was not kept is listed with a reason; the counts are the records'.
+        assert!(report.skipped.iter().all(|s| !s.reason.is_empty()));
+        let records = t.vault().records(Some(&p.id), None).unwrap();
+        assert_eq!(report.records_added as usize, records.len(), "{name}");
+        let again = import(&t, &p.id, &path).unwrap();
+        assert_eq!(
+            (again.records_added, again.records_updated),
+            (0, 0),
+            "{name}"
+        );
     }
+
+    // An unstructured posology arrives as the prescriber wrote it.
+    let path = corpus("eP-MED-DM_2024.01_PosoNonStruct.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let xml = roxmltree::Document::parse(&text).unwrap();
+    let written = xml
+        .descendants()
+        .find(|n| n.attribute("ID") == Some("med-001-posologie"))
+        .map(collapsed)
+        .unwrap();
+    let t = TestVault::new();
+    let p = profile_for(&t, &xml);
+    import(&t, &p.id, &path).unwrap();
+    let RecordBody::Prescription(rx) = &bodies(&t, &p.id, RecordKind::Prescription)[0] else {
+        panic!()
+    };
+    assert_eq!(rx.medications[0].instructions, written);
+    assert_eq!(
+        rx.prescriber.rpps.as_ref().map(|r| r.as_str()),
+        Some("01234567897")
+    );
+}
+
+#[test]
+fn a_summary_keeps_the_text_of_sections_it_has_no_record_for() {
+    let path = corpus("VSM_1.4_2022.01.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let xml = roxmltree::Document::parse(&text).unwrap();
+    let t = TestVault::new();
+    let p = profile_for(&t, &xml);
+    let report = import(&t, &p.id, &path).unwrap();
+    let letters = bodies(&t, &p.id, RecordKind::Letter);
+    let [RecordBody::Letter(letter)] = letters.as_slice() else {
+        panic!("one letter for the summary's narrative")
+    };
+    // A section of narrative only (family history is coded as an organizer Carnet does not
+    // keep, occupational risks are text) is in the letter, word for word.
+    for code in ["10157-6", "10161-8"] {
+        let section = xml
+            .descendants()
+            .find(|n| {
+                n.tag_name().name() == "section"
+                    && child(*n, "code").and_then(|c| c.attribute("code")) == Some(code)
+            })
+            .unwrap();
+        let words = collapsed(child(section, "text").unwrap());
+        assert!(letter.body.contains(&words), "{code}: {words}");
+    }
+    assert!(report.skipped.iter().any(|s| s.item_type == "procedure"));
+}
+
+#[test]
+fn a_document_of_another_volet_is_refused_by_name() {
+    let text = std::fs::read_to_string(corpus("VSM_1.4_2022.01.xml")).unwrap();
+    let other = text
+        .replace("1.2.250.1.213.1.1.1.13", "1.2.250.1.213.1.1.1.99")
+        .replacen(
+            "<code code=\"SYNTH\" displayName=\"Synthèse\"",
+            "<code code=\"XX\" displayName=\"Volet imaginaire\"",
+            1,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autre.xml");
+    std::fs::write(&path, other).unwrap();
+    let xml_text = std::fs::read_to_string(&path).unwrap();
+    let xml = roxmltree::Document::parse(&xml_text).unwrap();
+    let t = TestVault::new();
+    let p = profile_for(&t, &xml);
+    match import(&t, &p.id, &path) {
+        Err(CdaError::UnsupportedVolet { volet }) => {
+            assert!(volet.contains("Volet imaginaire"), "{volet}");
+            assert!(volet.contains("1.2.250.1.213.1.1.1.99"), "{volet}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.vault().records(None, None).unwrap().is_empty());
 }
 
 /// A CR-BIO of our own, with `value` as the TSH and `version` as its version.

@@ -29,7 +29,8 @@ pub struct ImportArgs {
     accept_unverified: bool,
     #[arg(long, env = "CARNET_TRUST_DIR")]
     trust_dir: Option<PathBuf>,
-    /// For a FHIR bundle: print what would be imported and skipped, and store nothing.
+    /// For a FHIR bundle or a CDA document: print what would be imported and skipped, and
+    /// store nothing.
     #[arg(long)]
     dry_run: bool,
 }

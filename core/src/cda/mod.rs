@@ -6,8 +6,10 @@
 //! - [`read`] recognises the document by its CI-SIS templateId and maps it: a CR-BIO lab report
 //!   (and a rapid test, TROD) to one lab report with every coded result and its PDF attached, a
 //!   discharge letter (LDL-SES) to a letter, a level-1 document (non-structured body) to a
-//!   document with its file. The other volets (VSM, IPS-FR, VAC, eP-MED-DM) are refused with
-//!   a typed error that names them, until Carnet reads them.
+//!   document with its file; the summaries (VSM, IPS-FR) and the vaccination record (VAC) to
+//!   problems, allergies, immunisations, current medications and the remaining narrative; a
+//!   medication prescription (eP-MED-DM) to a prescription ([`summary`], entry by entry with
+//!   [`entries`]). Another volet is refused with a typed error that names it.
 //! - [`import_document`] stores the result through [`crate::import`], as FHIR bundles are: one
 //!   transaction, idempotent (a document's records are named by its set id, so a newer version
 //!   replaces the older one's), with the same report.
@@ -16,7 +18,9 @@
 //! specialty, RPPS) and organisation: the DMP's signatures are not checked by Carnet, so
 //! nothing from a CDA document is ever "verified".
 
+mod entries;
 pub mod read;
+mod summary;
 pub mod xml;
 
 use crate::import::{self, DocumentImportReport};

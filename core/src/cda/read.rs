@@ -5,13 +5,16 @@
 //! | CR-BIO `1.2.250.1.213.1.1.1.55`, TROD `…1.59` | one lab report: every Laboratory Observation (`1.3.6.1.4.1.19376.1.3.1.6`) with its LOINC (or local code), value and unit exactly as written (PQ, ST, CO/CD, IVL_PQ, INT), range, interpretation, date; the laboratory; the first embedded PDF (`observationMedia`) attached |
 //! | LDL-SES `…1.29` | a letter: author, specialty, date, title, the sections' texts |
 //! | any document with a `nonXMLBody` (level 1) | a document with its file attached |
-//! | VSM `…1.13`, IPS-FR `…1.51`, VAC `…1.37`, eP-MED-DM `…1.39`, others | refused, named |
+//! | VSM `…1.13`, IPS-FR `…1.51`, VAC `…1.37` | problems, allergies, immunisations, the current medications as one prescription, the text of the sections left over as one letter (see [`super::summary`]) |
+//! | eP-MED-DM `…1.39` | a prescription: its lines with their posology, the prescriber, devices and comment as notes |
+//! | another volet | refused, named |
 //!
 //! A result with a `nullFlavor` instead of a value, or a value type Carnet does not keep, is
 //! listed in the report with the reason; a date that is not an HL7 date is an error for the
 //! whole document.
 
 use super::CdaError;
+use super::summary;
 use super::xml::Element;
 use crate::fhir::codes::RPPS_SYSTEM;
 use crate::import::{
@@ -77,13 +80,14 @@ fn parse_zone(zone: &str) -> Option<i32> {
     Some(sign * (hh * 3600 + mm * 60))
 }
 
-fn name_of(e: &Element) -> Option<String> {
+pub(super) fn name_of(e: &Element) -> Option<String> {
     let name = e.child("name")?;
     let mut parts = Vec::new();
     for part in ["prefix", "given", "family"] {
         for p in name.children_named(part) {
             let t = p.text.trim();
-            if !t.is_empty() {
+            // A birth name and a used name often repeat the same parts.
+            if !t.is_empty() && !parts.iter().any(|q| q == t) {
                 parts.push(t.to_owned());
             }
         }
@@ -95,7 +99,7 @@ fn name_of(e: &Element) -> Option<String> {
     Some(parts.join(" "))
 }
 
-fn instance_id(e: Option<&Element>) -> Option<String> {
+pub(super) fn instance_id(e: Option<&Element>) -> Option<String> {
     let e = e?;
     let root = e.attr("root")?;
     Some(match e.attr("extension") {
@@ -104,19 +108,19 @@ fn instance_id(e: Option<&Element>) -> Option<String> {
     })
 }
 
-struct Header {
-    volet: Option<(&'static str, Option<String>)>,
-    id: Option<String>,
-    set_id: Option<String>,
-    date: Option<DateTime<Utc>>,
+pub(super) struct Header {
+    pub volet: Option<(&'static str, Option<String>)>,
+    pub id: Option<String>,
+    pub set_id: Option<String>,
+    pub date: Option<DateTime<Utc>>,
     /// The document's day where it was written (not in UTC).
-    day: Option<NaiveDate>,
-    title: Option<String>,
-    author: Option<String>,
-    specialty: Option<String>,
-    rpps: Option<Rpps>,
-    organisation: Option<String>,
-    patient: Option<PatientTraits>,
+    pub day: Option<NaiveDate>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub specialty: Option<String>,
+    pub rpps: Option<Rpps>,
+    pub organisation: Option<String>,
+    pub patient: Option<PatientTraits>,
 }
 
 fn header(doc: &Element) -> Header {
@@ -184,11 +188,11 @@ fn header(doc: &Element) -> Header {
     }
 }
 
-struct Mapping {
-    records: Vec<IntakeRecord>,
-    items: Vec<ItemCount>,
-    skipped: Vec<Skipped>,
-    adjusted: Vec<String>,
+pub(super) struct Mapping {
+    pub records: Vec<IntakeRecord>,
+    pub items: Vec<ItemCount>,
+    pub skipped: Vec<Skipped>,
+    pub adjusted: Vec<String>,
 }
 
 /// Reads a document's tree into an intake for `profile`.
@@ -242,8 +246,20 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
         adjusted: Vec::new(),
     };
     let push = |m: &mut Mapping, key: &str, day: NaiveDate, body, attachment| {
+        // Two entries may carry one id (a concern and its observation, a copied entry): the
+        // second is named by its order among them, so neither replaces the other.
+        let mut key = format!("{key_base}|{key}");
+        let numbered = format!("{key}#");
+        let taken = m
+            .records
+            .iter()
+            .filter(|r| r.key == key || r.key.starts_with(&numbered))
+            .count();
+        if taken > 0 {
+            key = format!("{key}#{}", taken + 1);
+        }
         m.records.push(IntakeRecord {
-            key: format!("{key_base}|{key}"),
+            key,
             issued_on: day,
             updated_at: date,
             provenance: provenance.clone(),
@@ -283,6 +299,8 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
         match h.volet.as_ref().map(|(name, _)| *name) {
             Some("CR-BIO" | "TROD") => lab_report(doc, &h, day, &mut m, &push)?,
             Some("LDL-SES" | "LDL-EES") => letter(doc, &h, day, &mut m, &push),
+            Some("VSM" | "IPS-FR" | "VAC") => summary::summary(doc, &h, day, &mut m, &push)?,
+            Some("eP-MED-DM") => summary::prescription(doc, &h, day, &mut m, &push)?,
             Some(other) => {
                 return Err(CdaError::UnsupportedVolet {
                     volet: other.to_owned(),
@@ -290,7 +308,7 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
             }
             None => {
                 return Err(CdaError::UnsupportedVolet {
-                    volet: "an unknown volet".to_owned(),
+                    volet: unknown_volet(doc),
                 });
             }
         }
@@ -304,6 +322,37 @@ pub fn read(doc: &Element, profile: &Profile, file_name: &str) -> Result<Intake,
         patient: h.patient,
         adjusted: m.adjusted,
     })
+}
+
+/// A volet Carnet has no name for, named by what the document says it is: its type's display
+/// name, else its first templateId (kept to safe characters: it is shown in an error).
+fn unknown_volet(doc: &Element) -> String {
+    let safe = |t: &str, keep: fn(char) -> bool| -> String {
+        t.chars().filter(|c| keep(*c)).take(80).collect::<String>()
+    };
+    let named = doc
+        .child("code")
+        .and_then(|c| c.attr("displayName"))
+        .map(|n| safe(n, |c| c.is_alphanumeric() || " -'()".contains(c)))
+        .filter(|n| !n.trim().is_empty());
+    // A CI-SIS volet's own template (under the ANS's OID), else the most specific one.
+    let roots: Vec<&str> = doc
+        .children_named("templateId")
+        .filter_map(|t| t.attr("root"))
+        .collect();
+    let template = roots
+        .iter()
+        // (…1.1.1.1 is the header every CI-SIS document shares.)
+        .find(|r| r.starts_with("1.2.250.1.213.1.1.1.") && **r != "1.2.250.1.213.1.1.1.1")
+        .or(roots.last())
+        .map(|r| safe(r, |c| c.is_ascii_digit() || c == '.'))
+        .filter(|r| !r.is_empty());
+    match (named, template) {
+        (Some(n), Some(t)) => format!("\"{}\" (templateId {t})", n.trim()),
+        (Some(n), None) => format!("\"{}\"", n.trim()),
+        (None, Some(t)) => format!("templateId {t}"),
+        (None, None) => "an unnamed volet".to_owned(),
+    }
 }
 
 fn file_name_for(title: &str, media_type: &str) -> String {
@@ -323,13 +372,14 @@ fn file_name_for(title: &str, media_type: &str) -> String {
     format!("{stem}.{ext}")
 }
 
-type Push<'p> = dyn Fn(&mut Mapping, &str, NaiveDate, RecordBody, Option<IntakeFile>) + 'p;
+pub(super) type Push<'p> =
+    dyn Fn(&mut Mapping, &str, NaiveDate, RecordBody, Option<IntakeFile>) + 'p;
 
 /// The narrative's elements by their `ID`, built once per document.
-type Ids<'d> = std::collections::HashMap<&'d str, &'d Element>;
+pub(super) type Ids<'d> = std::collections::HashMap<&'d str, &'d Element>;
 
 /// The text a narrative `reference` points at (`#resultat-01` names a `content ID=`).
-fn referenced_text(ids: &Ids<'_>, reference: &str) -> Option<String> {
+pub(super) fn referenced_text(ids: &Ids<'_>, reference: &str) -> Option<String> {
     let id = reference.strip_prefix('#')?;
     ids.get(id).map(|e| e.all_text()).filter(|t| !t.is_empty())
 }
