@@ -8,6 +8,7 @@ use carnet_core::backup::BackupError;
 use carnet_core::cda::CdaError;
 use carnet_core::crypto::{CryptoError, KeyStoreError};
 use carnet_core::fhir::FhirError;
+use carnet_core::identity::IdentityError;
 use carnet_core::model::ModelError;
 use carnet_core::qr::QrError;
 use carnet_core::share::compress::CompressionError;
@@ -276,7 +277,9 @@ impl From<QrError> for CarnetError {
         match e {
             QrError::NotACarnetCode => Self::NotACarnetCode { reason },
             QrError::UnsupportedVersion(_) => Self::NewerVersion { reason },
-            QrError::NoCodeInImage | QrError::BadImage => Self::NoCodeInImage { reason },
+            QrError::NoCodeInImage | QrError::NoDataMatrixInImage | QrError::BadImage => {
+                Self::NoCodeInImage { reason }
+            }
             QrError::ImageTooComplex => Self::ImageTooComplex { reason },
             QrError::DoesNotFit { .. } => Self::DoesNotFit { reason },
             QrError::UnexpectedKind { .. }
@@ -358,6 +361,24 @@ impl From<CdaError> for CarnetError {
             | CdaError::NotCda
             | CdaError::UnsupportedVolet { .. }
             | CdaError::Invalid { .. } => Self::InvalidInput { reason },
+        }
+    }
+}
+
+impl From<IdentityError> for CarnetError {
+    fn from(e: IdentityError) -> Self {
+        let reason = e.to_string();
+        match e {
+            IdentityError::Image(q) => q.into(),
+            IdentityError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            IdentityError::OtherBirthDate => Self::OtherPatient { reason },
+            IdentityError::NotInsDatamatrix
+            | IdentityError::TooLong
+            | IdentityError::UnknownField(_)
+            | IdentityError::RepeatedField(_)
+            | IdentityError::Missing(_)
+            | IdentityError::Invalid { .. }
+            | IdentityError::InsKey => Self::InvalidInput { reason },
         }
     }
 }

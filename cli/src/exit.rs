@@ -10,6 +10,7 @@ use carnet_core::backup::BackupError;
 use carnet_core::cda::CdaError;
 use carnet_core::crypto::CryptoError;
 use carnet_core::fhir::FhirError;
+use carnet_core::identity::IdentityError;
 use carnet_core::model::ModelError;
 use carnet_core::qr::QrError;
 use carnet_core::share::compress::CompressionError;
@@ -167,6 +168,23 @@ impl From<CdaError> for CliError {
     }
 }
 
+impl From<IdentityError> for CliError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::Image(e) => e.into(),
+            IdentityError::UnsupportedVersion(_) => with(Exit::Newer, e),
+            IdentityError::NotInsDatamatrix
+            | IdentityError::TooLong
+            | IdentityError::UnknownField(_)
+            | IdentityError::RepeatedField(_)
+            | IdentityError::Missing(_)
+            | IdentityError::Invalid { .. }
+            | IdentityError::InsKey
+            | IdentityError::OtherBirthDate => with(Exit::Invalid, e),
+        }
+    }
+}
+
 impl From<VaultError> for CliError {
     fn from(e: VaultError) -> Self {
         let exit = match &e {
@@ -249,7 +267,9 @@ impl From<QrError> for CliError {
     fn from(e: QrError) -> Self {
         let exit = match e {
             QrError::UnsupportedVersion(_) => Exit::Newer,
-            QrError::NoCodeInImage | QrError::BadImage => Exit::NotFound,
+            QrError::NoCodeInImage | QrError::NoDataMatrixInImage | QrError::BadImage => {
+                Exit::NotFound
+            }
             QrError::ImageTooComplex => Exit::Invalid,
             QrError::NotACarnetCode
             | QrError::UnexpectedKind { .. }

@@ -2,6 +2,7 @@
 //! stderr or a log.
 
 use crate::exit::CliError;
+use carnet_core::identity::{InsIdentity, Sex};
 use carnet_core::model::*;
 use carnet_core::vault::AuditEvent;
 use serde::Serialize;
@@ -75,13 +76,54 @@ pub fn profiles(profiles: &[Profile]) {
             .blood_group
             .map(|b| format!(", blood group {b}"))
             .unwrap_or_default();
+        let ins = match (&p.ins, p.ins_origin) {
+            (Some(i), Some(InsOrigin::ReadFromDocument)) => {
+                format!(", INS {i} (read from a document, unverified)")
+            }
+            (Some(i), None) => format!(", INS {i}"),
+            (None, _) => String::new(),
+        };
         say!(
-            "{}  {:<28} born {} ({}){blood}",
+            "{}  {:<28} born {} ({}){blood}{ins}",
             p.id.short(),
             p.display_name,
             p.birth_date,
             p.relationship
         );
+    }
+}
+
+/// What an INS datamatrix says, for the patient to check against their ID.
+pub fn ins_identity(id: &InsIdentity, profile: &str) {
+    let ins = id.ins.as_str();
+    say!("INS datamatrix read, for {profile}:");
+    say!(
+        "  INS          {} {} {} {} {} {} {}  ({})",
+        &ins[0..1],
+        &ins[1..3],
+        &ins[3..5],
+        &ins[5..7],
+        &ins[7..10],
+        &ins[10..13],
+        &ins[13..15],
+        match id.oid.as_str() {
+            "1.2.250.1.213.1.4.8" => "INS-NIR",
+            "1.2.250.1.213.1.4.9" => "INS-NIA, a temporary number",
+            _ => "a TEST number, not a real person's",
+        }
+    );
+    say!("  birth name   {}", id.birth_name);
+    say!("  given names  {}", id.given_names);
+    say!(
+        "  sex          {}",
+        match id.sex {
+            Sex::Female => "F",
+            Sex::Male => "M",
+        }
+    );
+    say!("  born         {}", id.birth_date);
+    if let Some(place) = &id.birth_place {
+        say!("  birth place  {place} (INSEE code)");
     }
 }
 

@@ -1,7 +1,8 @@
 //! Interop with tools not written here: QR codes written by `carnet` decode byte-exact with
 //! ZBar (`zbarimg`) and ZXing (`zxing-cpp`), their text fed to `carnet receive --text` gives the
 //! same summary as the image, and the printable page renders in headless Chromium without a
-//! console error. `scripts/install-test-deps.sh` installs the tools; the test command runs it.
+//! console error; an INS datamatrix drawn by ZXing-C++ is read by `carnet profile set-ins`.
+//! `scripts/install-test-deps.sh` installs the tools; the test command runs it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -300,4 +301,79 @@ fn printable_page_renders_in_headless_chromium_without_console_errors() {
         shot.display(),
         png.len()
     );
+}
+
+/// An INS datamatrix drawn by ZXing-C++ (`zxing-cpp`'s writer), as a PNG at `png`.
+fn zxing_datamatrix(text: &str, png: &Path) {
+    let script = "import sys, zxingcpp, PIL.Image\n\
+                  code = zxingcpp.create_barcode(sys.argv[1], zxingcpp.BarcodeFormat.DataMatrix)\n\
+                  img = zxingcpp.write_barcode_to_image(code, scale=5, add_quiet_zones=True)\n\
+                  h, w = img.shape[:2]\n\
+                  PIL.Image.frombytes('L', (w, h), bytes(memoryview(img))).save(sys.argv[2])";
+    tool(
+        Command::new("python3").args(["-c", script, text]).arg(png),
+        "python3 zxing-cpp",
+    );
+}
+
+#[test]
+fn an_ins_datamatrix_drawn_by_zxing_is_read_confirmed_and_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Sarah",
+            "--birth-date",
+            "1977-01-21",
+        ],
+    );
+    let printed = "IS010000000000000000000000S1277010115400329S21.2.250.1.213.1.4.8\u{1d}S3SARAH-LOU ANNA\u{1d}S4GARCIA-HAMMADI\u{1d}S5FS621-01-1977S701154";
+    let png = dir.join("ins.png");
+    zxing_datamatrix(printed, &png);
+    // Without a terminal to confirm on, and without --yes: shown, not stored.
+    let asked = carnet(
+        dir,
+        &["profile", "set-ins", "--from-image", png.to_str().unwrap()],
+    );
+    assert_eq!(asked.status.code(), Some(2));
+    let shown = String::from_utf8_lossy(&asked.stdout);
+    assert!(shown.contains("2 77 01 01 154 003 29"), "{shown}");
+    assert!(shown.contains("GARCIA-HAMMADI"), "{shown}");
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&ok(dir, &["--json", "profile", "list"])).unwrap();
+    assert!(profiles[0].get("ins").is_none());
+    ok(
+        dir,
+        &[
+            "profile",
+            "set-ins",
+            "--from-image",
+            png.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    let profiles: serde_json::Value =
+        serde_json::from_slice(&ok(dir, &["--json", "profile", "list"])).unwrap();
+    assert_eq!(profiles[0]["ins"], "277010115400329");
+    assert_eq!(profiles[0]["ins_origin"], "read_from_document");
+    // A code whose key does not match its number is refused, and says why.
+    let damaged = dir.join("damaged.png");
+    zxing_datamatrix(&printed.replace("329S2", "328S2"), &damaged);
+    let refused = carnet(
+        dir,
+        &[
+            "profile",
+            "set-ins",
+            "--from-image",
+            damaged.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("key does not match"));
 }

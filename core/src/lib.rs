@@ -12,6 +12,8 @@
 //! 2. [`qr`]: code text and prefixes, fountain frames, drawing and reading images. Knows
 //!    nothing of what a code carries.
 //! 3. [`vault`]: the encrypted store on SQLite, with its schema, migrations and audit log.
+//!    [`identity`]: the INS datamatrix of French health documents, read from an image or a
+//!    scanner's text.
 //! 4. [`trust`]: X.509 trust anchors, strict chain validation, practitioner identity, signed
 //!    records and their import. [`backup`]: encrypted archives for restore and handover, the
 //!    recovery sheet.
@@ -26,6 +28,7 @@ pub mod crypto;
 pub mod demo;
 pub mod fhir;
 pub mod files;
+pub mod identity;
 pub mod import;
 pub mod markup;
 pub mod model;

@@ -534,9 +534,39 @@ def test_cda_lab_report_in(tmp):
     record = vault.records(her.id)[0]
     assert record.attachments[0].media_type == "application/pdf"
     assert vault.import_cda(her.id, tsh).records_unchanged == 1
-    expect(carnet.CarnetError.InvalidInput, lambda: vault.import_cda(her.id, os.path.join(corpus, "VAC_2023.01.xml")))
+    vaccinations = vault.import_cda(her.id, os.path.join(corpus, "VAC_2023.01.xml"))
+    assert {c.kind: c.count for c in vaccinations.items} == {carnet.ItemKind.IMMUNISATION: 4}
     someone = vault.add_profile(owner())
     expect(carnet.CarnetError.OtherPatient, lambda: vault.import_cda(someone.id, tsh))
+
+
+PRINTED_INS = ("IS010000000000000000000000S1277010115400329S21.2.250.1.213.1.4.8\x1dS3SARAH-LOU ANNA"
+               "\x1dS4GARCIA-HAMMADI\x1dS5FS621-01-1977S701154")
+
+
+def test_ins_datamatrix(tmp):
+    import zxingcpp
+    import PIL.Image
+    code = zxingcpp.create_barcode(PRINTED_INS, zxingcpp.BarcodeFormat.DataMatrix)
+    img = zxingcpp.write_barcode_to_image(code, scale=4, add_quiet_zones=True)
+    h, w = img.shape[:2]
+    png = os.path.join(tmp, "ins.png")
+    PIL.Image.frombytes("L", (w, h), bytes(memoryview(img))).save(png)
+    with open(png, "rb") as f:
+        identity = carnet.read_ins_datamatrix(f.read())
+    assert identity.ins == "277010115400329" and identity.birth_name == "GARCIA-HAMMADI"
+    assert identity.sex == carnet.Sex.FEMALE and identity.birth_place == "01154"
+    assert carnet.parse_ins_datamatrix(PRINTED_INS.replace("\x1d", "<GS>")) == identity
+    expect(carnet.CarnetError.InvalidInput, lambda: carnet.parse_ins_datamatrix(PRINTED_INS.replace("329S2", "328S2")))
+    created, _ = new_vault(tmp)
+    vault = created.vault
+    other = vault.add_profile(owner())
+    expect(carnet.CarnetError.OtherPatient, lambda: vault.set_ins_from_document(other.id, identity))
+    her = vault.add_profile(carnet.NewProfile(
+        display_name="Sarah", birth_date="1977-01-21", relationship=carnet.Relationship.CHILD))
+    stored = vault.set_ins_from_document(her.id, identity)
+    assert stored.ins == "277010115400329" and stored.ins_origin == carnet.InsOrigin.READ_FROM_DOCUMENT
+    assert vault.profile(her.id).ins_origin == carnet.InsOrigin.READ_FROM_DOCUMENT
 
 
 def main():

@@ -15,7 +15,8 @@
 //! | immunisation `…4.12` | an immunisation: vaccine, code, date, dose number, lot, who gave it |
 
 use super::CdaError;
-use super::read::{Ids, hl7_day, name_of, referenced_text};
+use super::header::{hl7_day, name_of};
+use super::narrative::{Ids, Rows, is_blank, referenced_text};
 use super::xml::Element;
 use crate::fhir::codes::RPPS_SYSTEM;
 use crate::import::Skipped;
@@ -24,7 +25,6 @@ use crate::model::{
     MedicationDuration, Rpps,
 };
 use chrono::NaiveDate;
-use std::collections::HashMap;
 
 pub(super) const PROBLEM_CONCERN: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.5.2";
 pub(super) const ALLERGY_CONCERN: &str = "1.3.6.1.4.1.19376.1.5.3.1.4.5.3";
@@ -73,59 +73,6 @@ fn best_concept(e: &Element, systems: &[&str]) -> Option<CodedConcept> {
         .iter()
         .find_map(|s| all.iter().find(|c| c.system == *s).cloned())
         .or_else(|| all.into_iter().next())
-}
-
-/// The narrative's tables: which row holds an element `ID`, and the table's column titles.
-struct Rows<'d> {
-    headers: Vec<Vec<String>>,
-    /// `ID` → (table, the row's cells).
-    rows: HashMap<&'d str, (usize, Vec<&'d Element>)>,
-}
-
-impl<'d> Rows<'d> {
-    fn new(all: &[&'d Element]) -> Self {
-        let mut headers = Vec::new();
-        let mut rows = HashMap::new();
-        for table in all.iter().filter(|e| e.name == "table") {
-            let t = headers.len();
-            let mut titles = Vec::new();
-            for tr in table.descendants().into_iter().filter(|e| e.name == "tr") {
-                let th: Vec<String> = tr.children_named("th").map(|c| c.all_text()).collect();
-                if titles.is_empty() && !th.is_empty() {
-                    titles = th;
-                    continue;
-                }
-                let cells: Vec<&Element> = tr.children_named("td").collect();
-                for cell in &cells {
-                    for id in cell.descendants().into_iter().filter_map(|e| e.attr("ID")) {
-                        rows.insert(id, (t, cells.clone()));
-                    }
-                }
-            }
-            headers.push(titles);
-        }
-        Rows { headers, rows }
-    }
-
-    /// The text of the cell under a column titled `title…` in the row that holds `#id`.
-    fn column(&self, reference: &str, title: &str) -> Option<String> {
-        let (table, cells) = self.rows.get(reference.strip_prefix('#')?)?;
-        let headers = &self.headers[*table];
-        // Only a row laid out as its header is: a row of spanning cells is not that table's.
-        if cells.len() != headers.len() {
-            return None;
-        }
-        let at = headers
-            .iter()
-            .position(|h| h.to_lowercase().starts_with(title))?;
-        Some(cells[at].all_text()).filter(|t| !is_blank(t))
-    }
-}
-
-/// "-" and "" say nothing in a narrative cell.
-fn is_blank(text: &str) -> bool {
-    let t = text.trim();
-    t.is_empty() || t == "-"
 }
 
 /// What a document's entries are read against, and what reading them left out or adjusted.

@@ -2,7 +2,8 @@
 //! MSSanté mail, printed by the lab), read into records "imported from a document".
 //!
 //! - [`xml`] reads the file into a small tree within bounds, leaving embedded PDFs on disk
-//!   until they stream into the vault.
+//!   until they stream into the vault; `header` reads who wrote it, when, about whom, and
+//!   `narrative` what its entries' references point at.
 //! - [`read`] recognises the document by its CI-SIS templateId and maps it: a CR-BIO lab report
 //!   (and a rapid test, TROD) to one lab report with every coded result and its PDF attached, a
 //!   discharge letter (LDL-SES) to a letter, a level-1 document (non-structured body) to a
@@ -19,6 +20,9 @@
 //! nothing from a CDA document is ever "verified".
 
 mod entries;
+mod header;
+mod mapping;
+mod narrative;
 pub mod read;
 mod summary;
 pub mod xml;

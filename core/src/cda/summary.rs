@@ -13,7 +13,8 @@
 
 use super::CdaError;
 use super::entries::{ALLERGY_CONCERN, Entries, IMMUNISATION, MEDICATION, PROBLEM_CONCERN};
-use super::read::{Header, Mapping, Push, instance_id};
+use super::header::{Header, instance_id, structured_body};
+use super::mapping::{Mapping, Push};
 use super::xml::Element;
 use crate::import::{self, ItemKind};
 use crate::model::{Letter, Medication, Prescriber, Prescription, RecordBody};
@@ -22,6 +23,14 @@ use chrono::NaiveDate;
 /// What an entry is: its act (`act`, `substanceAdministration`, `observation`…).
 fn act_of(entry: &Element) -> Option<&Element> {
     entry.children.iter().find(|c| c.name != "templateId")
+}
+
+/// An element's name as a report's item type (it comes from the file: kept to safe letters).
+fn label_of(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect()
 }
 
 fn section_title(section: &Element, n: usize) -> String {
@@ -58,9 +67,7 @@ pub(super) fn summary(
     m: &mut Mapping,
     push: &Push<'_>,
 ) -> Result<(), CdaError> {
-    let body = doc
-        .at(&["component", "structuredBody"])
-        .ok_or(CdaError::NotCda)?;
+    let body = structured_body(doc)?;
     let mut entries = Entries::new(body, day);
     let mut medications: Vec<(Medication, Option<NaiveDate>)> = Vec::new();
     let mut narrative = Vec::new();
@@ -75,65 +82,62 @@ pub(super) fn summary(
             let key = instance_id(act.child("id")).unwrap_or_else(|| format!("s{s}e{n}"));
             let planned = act.attr("moodCode").is_some_and(|c| c != "EVN");
             let is = |t: &str| act.has_template(t);
-            match act.name.as_str() {
-                "act" if is(PROBLEM_CONCERN) => {
-                    if let Some(c) = entries.condition(act, &place)? {
-                        import::count(&mut m.items, ItemKind::Condition, 1);
-                        let on = c.onset.unwrap_or(day);
-                        push(
-                            m,
-                            &format!("condition|{key}"),
-                            on,
-                            RecordBody::Condition(c),
-                            None,
-                        );
-                        kept += 1;
-                    }
-                }
-                "act" if is(ALLERGY_CONCERN) => {
-                    if let Some(a) = entries.allergy(act, &place)? {
-                        import::count(&mut m.items, ItemKind::Allergy, 1);
-                        let on = a.noted_on.unwrap_or(day);
-                        push(
-                            m,
-                            &format!("allergy|{key}"),
-                            on,
-                            RecordBody::Allergy(a),
-                            None,
-                        );
-                        kept += 1;
-                    }
-                }
+            // What the entry became: (its kind, its key's prefix, its day, the record).
+            let read = match act.name.as_str() {
+                "act" if is(PROBLEM_CONCERN) => entries.condition(act, &place)?.map(|c| {
+                    let on = c.onset.unwrap_or(day);
+                    (
+                        ItemKind::Condition,
+                        "condition",
+                        on,
+                        RecordBody::Condition(c),
+                    )
+                }),
+                "act" if is(ALLERGY_CONCERN) => entries.allergy(act, &place)?.map(|a| {
+                    let on = a.noted_on.unwrap_or(day);
+                    (ItemKind::Allergy, "allergy", on, RecordBody::Allergy(a))
+                }),
                 "substanceAdministration" if is(IMMUNISATION) && planned => {
                     entries.skip("immunisation", &place, "planned, not given yet");
+                    None
                 }
                 "substanceAdministration" if is(IMMUNISATION) => {
-                    if let Some(i) = entries.immunisation(act, &place)? {
-                        import::count(&mut m.items, ItemKind::Immunisation, 1);
+                    entries.immunisation(act, &place)?.map(|i| {
                         let on = i.date;
-                        let body = RecordBody::Immunisation(i);
-                        push(m, &format!("immunisation|{key}"), on, body, None);
-                        kept += 1;
-                    }
+                        (
+                            ItemKind::Immunisation,
+                            "immunisation",
+                            on,
+                            RecordBody::Immunisation(i),
+                        )
+                    })
                 }
                 "substanceAdministration" if is(MEDICATION) && planned => {
                     entries.skip("medication", &place, "planned, not a current medication");
+                    None
                 }
                 "substanceAdministration" if is(MEDICATION) => {
+                    // Gathered into one prescription below.
                     if let Some(line) = entries.medication(act, &place)? {
                         import::count(&mut m.items, ItemKind::Medication, 1);
                         medications.push(line);
                         kept += 1;
                     }
+                    None
                 }
                 other => {
-                    let label: String = other
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .take(32)
-                        .collect();
-                    entries.skip(&label, &place, "Carnet does not keep this kind of entry");
+                    entries.skip(
+                        &label_of(other),
+                        &place,
+                        "Carnet does not keep this kind of entry",
+                    );
+                    None
                 }
+            };
+            if let Some((kind, prefix, on, body)) = read {
+                import::count(&mut m.items, kind, 1);
+                push(m, &format!("{prefix}|{key}"), on, body, None);
+                kept += 1;
             }
         }
         if kept < total || total == 0 {
@@ -188,9 +192,7 @@ pub(super) fn prescription(
     m: &mut Mapping,
     push: &Push<'_>,
 ) -> Result<(), CdaError> {
-    let body = doc
-        .at(&["component", "structuredBody"])
-        .ok_or(CdaError::NotCda)?;
+    let body = structured_body(doc)?;
     let mut entries = Entries::new(body, day);
     let mut lines = Vec::new();
     let mut notes = Vec::new();
@@ -223,12 +225,11 @@ pub(super) fn prescription(
                     "the prescription's printed 2D code, which Carnet does not keep",
                 ),
                 other => {
-                    let label: String = other
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .take(32)
-                        .collect();
-                    entries.skip(&label, &place, "Carnet does not keep this kind of entry");
+                    entries.skip(
+                        &label_of(other),
+                        &place,
+                        "Carnet does not keep this kind of entry",
+                    );
                 }
             }
         }

@@ -19,7 +19,7 @@ pub use compare::weakening;
 pub use error::ModelError;
 pub use identifiers::{Ins, Rpps};
 pub use ids::{AttachmentId, ProfileId, RecordId};
-pub use profile::{BloodGroup, EmergencyContact, NewProfile, Profile, Relationship};
+pub use profile::{BloodGroup, EmergencyContact, InsOrigin, NewProfile, Profile, Relationship};
 pub use record::{
     Allergy, AllergySeverity, Attachment, CodedConcept, Condition, ConditionStatus, Document,
     Immunisation, LabReport, LabResult, LabValue, Letter, Medication, MedicationDuration,

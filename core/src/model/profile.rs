@@ -195,6 +195,16 @@ impl fmt::Debug for NewProfile {
     }
 }
 
+/// Where a profile's INS came from, when not typed in by hand.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InsOrigin {
+    /// Read from the INS datamatrix of a health document and confirmed by the patient: the
+    /// document's word, not checked against the national teleservice (INSi).
+    ReadFromDocument,
+}
+
 /// A stored profile. `Debug` shows only its id and relationship: names and birth dates are
 /// personal data.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -213,6 +223,10 @@ pub struct Profile {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_contact: Option<EmergencyContact>,
+    /// Where the INS came from; `None` when it was typed in (or there is none).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ins_origin: Option<InsOrigin>,
 }
 
 impl Profile {
@@ -225,6 +239,7 @@ impl Profile {
             ins: new.ins,
             blood_group: new.blood_group,
             emergency_contact: new.emergency_contact,
+            ins_origin: None,
         }
     }
 

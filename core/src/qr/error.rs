@@ -26,6 +26,8 @@ pub enum QrError {
     OtherTransfer,
     #[error("no QR code found in the image")]
     NoCodeInImage,
+    #[error("no DataMatrix code found in the image")]
+    NoDataMatrixInImage,
     #[error("the image could not be read")]
     BadImage,
     #[error(

@@ -1,13 +1,15 @@
 //! QR codes as Carnet uses them, whatever they carry: the code text and its prefixes
 //! ([`text`]), fountain-code frames for payloads too large for one code ([`frames`]), drawing
 //! images ([`render`]) and reading them back within bounds a hostile image cannot push
-//! ([`scan`]), and the two operations every exchange needs: turning a
+//! ([`scan`]; a DataMatrix, the code of the INS on French health documents, with
+//! [`datamatrix`]), and the two operations every exchange needs: turning a
 //! payload into the codes to show ([`codes_for`]) and collecting scanned texts back into a
 //! payload ([`Assembler`]).
 //!
 //! This module knows the kinds of code by their prefix only; what a share, a hello or a signed
 //! record holds is the business of the modules that define them.
 
+pub mod datamatrix;
 mod error;
 pub mod frames;
 pub mod render;

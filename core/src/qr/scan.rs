@@ -49,7 +49,7 @@ pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, QrError> {
 }
 
 /// The image file as grey pixels, within the decoding limits.
-fn decode(bytes: &[u8]) -> Result<GrayImage, QrError> {
+pub(super) fn decode(bytes: &[u8]) -> Result<GrayImage, QrError> {
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| QrError::BadImage)?;
@@ -71,18 +71,25 @@ pub fn read_luma(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>, 
     read_grey(&grey)
 }
 
+/// A grey image shrunk to at most [`MAX_SCAN_SIDE`] pixels a side (`None`: it already fits).
+pub(super) fn shrunk(grey: &GrayImage) -> Option<GrayImage> {
+    if grey.width().max(grey.height()) <= MAX_SCAN_SIDE {
+        return None;
+    }
+    let longest = f64::from(grey.width().max(grey.height()));
+    let scale = f64::from(MAX_SCAN_SIDE) / longest;
+    let side = |n: u32| ((f64::from(n) * scale) as u32).clamp(1, MAX_SCAN_SIDE);
+    Some(image::imageops::thumbnail(
+        grey,
+        side(grey.width()),
+        side(grey.height()),
+    ))
+}
+
 /// Decodes the codes of a grey image.
 pub fn read_grey(grey: &GrayImage) -> Result<Vec<String>, QrError> {
-    let scaled;
-    let grey = if grey.width().max(grey.height()) > MAX_SCAN_SIDE {
-        let longest = f64::from(grey.width().max(grey.height()));
-        let scale = f64::from(MAX_SCAN_SIDE) / longest;
-        let side = |n: u32| ((f64::from(n) * scale) as u32).clamp(1, MAX_SCAN_SIDE);
-        scaled = image::imageops::thumbnail(grey, side(grey.width()), side(grey.height()));
-        &scaled
-    } else {
-        grey
-    };
+    let scaled = shrunk(grey);
+    let grey = scaled.as_ref().unwrap_or(grey);
     let (w, h) = (grey.width() as usize, grey.height() as usize);
     if w == 0 || h == 0 {
         return Err(QrError::BadImage);

@@ -50,6 +50,28 @@ class FhirTest {
     }
 
     @Test
+    fun anInsDatamatrixIsReadAndStoredMarkedAsFromADocument() {
+        val printed = "IS010000000000000000000000S1277010115400329S21.2.250.1.213.1.4.8<GS>" +
+            "S3SARAH-LOU ANNA<GS>S4GARCIA-HAMMADI<GS>S5FS621-01-1977S701154"
+        val identity = parseInsDatamatrix(printed)
+        assertEquals("GARCIA-HAMMADI", identity.birthName)
+        assertEquals(Sex.FEMALE, identity.sex)
+        assertEquals("1977-01-21", identity.birthDate)
+        expect<CarnetException.InvalidInput> { parseInsDatamatrix(printed.replace("329S2", "328S2")) }
+        val (created, _) = Fixtures.create(tmp.root, "ins.carnet")
+        created.vault.use { vault ->
+            val camille = vault.addProfile(Fixtures.owner())
+            expect<CarnetException.OtherPatient> { vault.setInsFromDocument(camille.id, identity) }
+            val sarah = vault.addProfile(
+                NewProfile(displayName = "Sarah", birthDate = "1977-01-21", relationship = Relationship.CHILD),
+            )
+            val stored = vault.setInsFromDocument(sarah.id, identity)
+            assertEquals(InsOrigin.READ_FROM_DOCUMENT, stored.insOrigin)
+            assertEquals("277010115400329", vault.profile(sarah.id).ins)
+        }
+    }
+
+    @Test
     fun theDoctorSavesAReceivedShareAsAnIps() {
         val (created, _) = Fixtures.create(tmp.root)
         created.vault.use { vault ->
