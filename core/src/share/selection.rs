@@ -94,7 +94,8 @@ fn lab_key(analyte: &str, loinc: Option<&str>) -> ItemKey {
 pub fn candidates(summary: &PatientSummary, selection: &Selection) -> Vec<ShareItem> {
     let mut items = Vec::new();
     let mut push = |key: ItemKey, section: Section, label: String| {
-        let included = selection.keeps(&key);
+        // The name and birth date identify the patient: every pack has them.
+        let included = key == "identity:name" || selection.keeps(&key);
         items.push(ShareItem {
             key,
             section,
@@ -164,16 +165,28 @@ pub fn candidates(summary: &PatientSummary, selection: &Selection) -> Vec<ShareI
             format!("{} ({})", t.analyte, t.latest.date),
         );
     }
-    for (i, l) in summary.latest_letters.iter().enumerate() {
-        let mut item_label = format!("{} {}: {}", l.date, l.item.author, l.item.subject);
-        if i >= selection.letters.unwrap_or(crate::model::SUMMARY_LETTERS) {
-            item_label.push_str(" (beyond the letter limit)");
+    // The limit counts the letters that go in, newest first: one left out makes room for the
+    // next.
+    let limit = selection.letters.unwrap_or(crate::model::SUMMARY_LETTERS);
+    let mut letters_in = 0;
+    for l in &summary.latest_letters {
+        let key = format!("letter:{}", l.record_id.short());
+        let mut label = format!("{} {}: {}", l.date, l.item.author, l.item.subject);
+        let mut included = selection.keeps(&key);
+        if included {
+            if letters_in < limit {
+                letters_in += 1;
+            } else {
+                included = false;
+                label.push_str(" (beyond the letter limit)");
+            }
         }
-        push(
-            format!("letter:{}", l.record_id.short()),
-            Section::Letters,
-            item_label,
-        );
+        items.push(ShareItem {
+            key,
+            section: Section::Letters,
+            label,
+            included,
+        });
     }
     items
 }
@@ -196,7 +209,14 @@ pub fn build_proved(
     signed: &SignedRecords,
 ) -> ConsultationPack {
     let mut prover = Prover::new(signed);
-    let keep = |key: &str| selection.keeps(key);
+    // The preview decides, and the pack follows it: what the patient saw marked out is not
+    // sent, and the audit entry (made from the same preview) lists what was.
+    let included: BTreeSet<ItemKey> = candidates(summary, selection)
+        .into_iter()
+        .filter(|i| i.included)
+        .map(|i| i.key)
+        .collect();
+    let keep = |key: &str| included.contains(key);
     let p = &summary.profile;
     let patient = PackPatient {
         name: p.display_name.clone(),
@@ -307,7 +327,6 @@ pub fn build_proved(
         .latest_letters
         .iter()
         .filter(|l| keep(&format!("letter:{}", l.record_id.short())))
-        .take(selection.letters.unwrap_or(crate::model::SUMMARY_LETTERS))
         .map(|l| PackLetter {
             author: l.item.author.clone(),
             specialty: l.item.specialty.clone(),
