@@ -11,6 +11,8 @@ pub mod identifiers;
 mod ids;
 mod profile;
 mod record;
+mod redacted;
+pub(crate) use redacted::redacted_debug;
 #[cfg(feature = "uniffi")]
 pub mod uniffi_types;
 mod views;

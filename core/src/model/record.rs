@@ -76,7 +76,7 @@ impl FromStr for RecordKind {
 
 /// Where a record came from. A doctor weighs a typed-in dose differently from a signed one.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Provenance {
     /// Typed in by the patient or a caregiver.
@@ -140,7 +140,7 @@ impl Provenance {
 /// The document a record was imported from, as that document describes itself: for the
 /// patient and the doctor to see where a line came from, and to find the original again.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceDocument {
     /// What kind of document: "FHIR R4 Bundle (document)", "CDA R2 CR-BIO 2024.01".
     pub format: String,
@@ -164,7 +164,7 @@ pub struct SourceDocument {
 /// A code in a terminology: ATC or CIP13 for drugs, LOINC for labs, CIM-10 or SNOMED CT for
 /// conditions.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CodedConcept {
     pub system: String,
     pub code: String,
@@ -181,7 +181,7 @@ impl CodedConcept {
 
 /// Who signed a prescription.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prescriber {
     pub name: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -203,7 +203,7 @@ pub enum MedicationDuration {
 
 /// One line of a prescription.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Medication {
     pub name: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -230,7 +230,7 @@ pub struct Medication {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prescription {
     pub prescriber: Prescriber,
     pub date: NaiveDate,
@@ -242,7 +242,7 @@ pub struct Prescription {
 
 /// A measured value: a number with its unit, or text ("négatif", "traces").
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LabValue {
     Numeric(f64),
@@ -260,7 +260,7 @@ impl fmt::Display for LabValue {
 
 /// The laboratory's reference range: numeric bounds, or a text such as "< 0.5".
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ReferenceRange {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,7 +286,7 @@ impl fmt::Display for ReferenceRange {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabResult {
     pub analyte: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -306,7 +306,7 @@ pub struct LabResult {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabReport {
     pub laboratory: String,
     pub collection_date: NaiveDate,
@@ -314,7 +314,7 @@ pub struct LabReport {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
     pub author: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -327,7 +327,7 @@ pub struct Letter {
 
 /// A scanned or photographed paper document; its content is the attachment.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub title: String,
     pub date: NaiveDate,
@@ -344,7 +344,7 @@ pub enum AllergySeverity {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allergy {
     pub substance: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -371,7 +371,7 @@ pub enum ConditionStatus {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub name: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -388,7 +388,7 @@ pub struct Condition {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Immunisation {
     pub vaccine: String,
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -409,7 +409,7 @@ pub struct Immunisation {
 
 /// The clinical content of a record, tagged by `"kind"` in JSON.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordBody {
     Prescription(Prescription),
@@ -552,7 +552,7 @@ pub const SIGNATURE_ATTACHMENT: &str = "signature.carnet-signed";
 
 /// An encrypted file attached to a record (a scan, a PDF, a photo).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub id: AttachmentId,
     pub file_name: String,
@@ -562,7 +562,7 @@ pub struct Attachment {
 
 /// What a caller supplies to add a record.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRecord {
     pub profile_id: ProfileId,
     /// Defaults to the date the body carries, then to today.
@@ -587,7 +587,7 @@ impl NewRecord {
 
 /// A stored record.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub id: RecordId,
     pub profile_id: ProfileId,

@@ -17,7 +17,7 @@ pub const OPEN_ENDED_PRESCRIPTION_DAYS: u64 = 365;
 
 /// A medication the patient is taking today, from the latest prescription that names it.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentMedication {
     pub medication: Medication,
     pub prescribed_on: NaiveDate,
@@ -217,7 +217,7 @@ pub fn current_medications(records: &[Record], today: NaiveDate) -> Vec<CurrentM
 
 /// One measurement of an analyte.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabPoint {
     pub date: NaiveDate,
     pub value: LabValue,
@@ -231,7 +231,7 @@ pub struct LabPoint {
 
 /// The latest result of one analyte with the values before it.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalyteTrend {
     pub analyte: String,
     pub loinc: Option<String>,
@@ -307,7 +307,7 @@ pub struct Sourced<T> {
 
 /// What a doctor reads first: allergies, active conditions, current medications, latest lab
 /// values with their trend, and the latest specialist letters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientSummary {
     pub profile: Profile,
     pub as_of: NaiveDate,

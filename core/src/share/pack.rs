@@ -117,7 +117,7 @@ impl Source {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackPatient {
     #[n(0)]
@@ -143,7 +143,7 @@ pub fn severity_code(severity: crate::model::AllergySeverity) -> u8 {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackAllergy {
     #[n(0)]
@@ -164,7 +164,7 @@ pub struct PackAllergy {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackCondition {
     #[n(0)]
@@ -184,7 +184,7 @@ pub struct PackCondition {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackMedication {
     #[n(0)]
@@ -212,7 +212,7 @@ pub struct PackMedication {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLabPoint {
     #[n(0)]
@@ -225,7 +225,7 @@ pub struct PackLabPoint {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLab {
     #[n(0)]
@@ -251,7 +251,7 @@ pub struct PackLab {
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct PackLetter {
     #[n(0)]
@@ -339,7 +339,7 @@ pub struct PackCertificate {
 
 /// The consultation pack, version 1.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
 #[cbor(map)]
 pub struct ConsultationPack {
     /// The day the summary was computed for ("current" is as of this day).
@@ -392,6 +392,18 @@ pub fn encode(pack: &ConsultationPack) -> Vec<u8> {
 pub fn decode(bytes: &[u8]) -> Result<ConsultationPack, minicbor::decode::Error> {
     minicbor::decode(bytes)
 }
+
+// What a pack carries is health data: `{:?}` names the type only.
+crate::model::redacted_debug!(
+    PackPatient,
+    PackAllergy,
+    PackCondition,
+    PackMedication,
+    PackLabPoint,
+    PackLab,
+    PackLetter,
+    ConsultationPack,
+);
 
 #[cfg(test)]
 mod tests {
