@@ -5,6 +5,7 @@ use crate::exit::CliError;
 use carnet_core::identity::{InsIdentity, Sex};
 use carnet_core::model::*;
 use carnet_core::vault::AuditEvent;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 /// `text` from outside (a record, a share, a receipt, a certificate), made inert for a
@@ -286,7 +287,67 @@ fn marker(p: &Provenance) -> &'static str {
     }
 }
 
-pub fn summary(s: &PatientSummary) {
+/// How long a stopped medication stays in the summary without `--since`.
+const RECENT_DAYS: u64 = 365;
+
+/// One event of a medication's history, as a line: what, when, by whom.
+fn medication_event(e: &MedicationEvent) -> String {
+    let by = match &e.specialty {
+        Some(s) => format!("{} ({s})", e.prescriber),
+        None => e.prescriber.clone(),
+    };
+    let what = match &e.change {
+        MedicationChange::Started => "started".to_owned(),
+        MedicationChange::Changed { from, to } => format!("changed from {from} to {to}"),
+        MedicationChange::Renewed => "renewed".to_owned(),
+        MedicationChange::Stopped { reason: Some(r) } => format!("stopped ({r})"),
+        MedicationChange::Stopped { reason: None } => "stopped".to_owned(),
+    };
+    format!("{what} on {} by {by}{}", e.date, marker(&e.provenance))
+}
+
+/// What happened since the last visit: medications first, then results out of range, then
+/// letters.
+fn since_section(s: &PatientSummary, since: NaiveDate) {
+    say!("SINCE {since}");
+    let mut any = false;
+    for h in &s.medication_history {
+        for e in h.events.iter().filter(|e| e.date >= since) {
+            say!("  {:<34} {}", h.name, medication_event(e));
+            any = true;
+        }
+    }
+    for t in &s.lab_trends {
+        let was_normal = t.previous_point().is_none_or(|p| !p.abnormal);
+        if t.latest.date >= since && t.latest.abnormal && was_normal {
+            say!(
+                "  {:<34} {} {} on {}, out of range{}",
+                t.analyte,
+                t.latest.value,
+                t.latest.unit.as_deref().unwrap_or(""),
+                t.latest.date,
+                marker(&t.latest.provenance)
+            );
+            any = true;
+        }
+    }
+    for l in s.latest_letters.iter().filter(|l| l.date >= since) {
+        say!(
+            "  letter of {} from {}: {}{}",
+            l.date,
+            l.item.author,
+            l.item.subject,
+            marker(&l.provenance)
+        );
+        any = true;
+    }
+    if !any {
+        say!("  nothing new, changed or stopped");
+    }
+    println!();
+}
+
+pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
     let p = &s.profile;
     let blood = p
         .blood_group
@@ -305,6 +366,9 @@ pub fn summary(s: &PatientSummary) {
 
     println!();
 
+    if let Some(since) = since {
+        since_section(s, since);
+    }
     say!("ALLERGIES");
     if s.allergies.is_empty() {
         say!("  none recorded");
@@ -349,6 +413,10 @@ pub fn summary(s: &PatientSummary) {
     if s.current_medications.is_empty() {
         say!("  none");
     }
+    let recent = s
+        .as_of
+        .checked_sub_days(chrono::Days::new(RECENT_DAYS))
+        .unwrap_or(NaiveDate::MIN);
     for m in &s.current_medications {
         let med = &m.medication;
         say!(
@@ -360,6 +428,22 @@ pub fn summary(s: &PatientSummary) {
             m.ends_on,
             marker(&m.provenance)
         );
+        // A dose changed lately is what a doctor without the letter needs first.
+        if let Some(e) = s.history_of(m).and_then(|h| h.latest_since(recent)) {
+            if matches!(e.change, MedicationChange::Changed { .. }) {
+                say!("    {}", medication_event(e));
+            }
+        }
+    }
+    let stopped = s.stopped_since(recent);
+    if !stopped.is_empty() {
+        println!();
+        say!("STOPPED IN THE LAST {RECENT_DAYS} DAYS");
+        for h in stopped {
+            if let Some(e) = h.events.last() {
+                say!("  {:<34} {}", h.name, medication_event(e));
+            }
+        }
     }
 
     println!();

@@ -344,6 +344,10 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         "(FHIR R4 International Patient Summary)",
         "2 results imported from the document, not signature-verified",
         "[imported, not verified]",
+        // The cardiologist's dose change, said as such, and the father's stopped drug.
+        "changed from 5 mg, comprimé to 2,5 mg, comprimé on ",
+        "by Dr Karim Benali (cardiologie) [signed, verified]",
+        "Oméprazole stopped on ",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -432,6 +436,52 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
     assert_eq!(child["allergies"][0]["item"]["substance"], "Arachide");
     let parent = summary("jean martin");
     assert!(parent["current_medications"].as_array().unwrap().len() >= 8);
+    // The stopped drug left the current list; its history ends with the stop.
+    assert!(
+        parent["current_medications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["medication"]["name"] != "Oméprazole")
+    );
+    let omeprazole = parent["medication_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "Oméprazole")
+        .unwrap();
+    let stop = omeprazole["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(stop["change"]["event"], "stopped");
+    let stop_day: chrono::NaiveDate = stop["date"].as_str().unwrap().parse().unwrap();
+    // "Since" at its boundaries: the stop's own day shows it, the day after shows nothing.
+    let since = |day: chrono::NaiveDate| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_carnet"))
+            .arg("--vault")
+            .arg(dir.join("demo.carnet"))
+            .args(["summary", "--profile", "Jean Martin", "--since"])
+            .arg(day.to_string())
+            .env("CARNET_PASSPHRASE", "demo: not a real passphrase")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let on_the_day = since(stop_day);
+    let section = on_the_day
+        .split("\n\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    assert!(section.starts_with("SINCE "), "{on_the_day}");
+    assert!(section.contains("Oméprazole"), "{section}");
+    assert!(section.contains("stopped (8 semaines"), "{section}");
+    let after = since(stop_day + chrono::Days::new(1));
+    assert!(after.contains("nothing new, changed or stopped"), "{after}");
+    // Everything since long ago: the first prescriptions are there as starts.
+    assert!(
+        since(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())
+            .contains("Apixaban                           started on")
+    );
 
     // A second demo into the same place is refused rather than overwriting.
     let again = Command::new(env!("CARGO_BIN_EXE_carnet"))

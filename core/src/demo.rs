@@ -38,6 +38,7 @@ fn med(
         duration: Some(MedicationDuration::Days(days)),
         renewals,
         notes: None,
+        stop: None,
     }
 }
 
@@ -287,6 +288,7 @@ pub fn child_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
                 duration: Some(MedicationDuration::Days(365)),
                 renewals: 0,
                 notes: Some("Deux stylos : un à l'école, un à la maison".into()),
+                stop: None,
             }],
             notes: None,
         }),
@@ -388,6 +390,21 @@ pub fn parent_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
                     3,
                 ),
             ],
+            notes: None,
+        }),
+        // Eight weeks of a proton-pump inhibitor are over: the GP stops it.
+        RecordBody::Prescription(Prescription {
+            prescriber: gp(),
+            date: ago(today, 12),
+            medications: vec![Medication {
+                instructions: "arrêt".into(),
+                duration: None,
+                renewals: 0,
+                stop: Some(MedicationStop {
+                    reason: Some("8 semaines de traitement terminées, plus d'indication".into()),
+                }),
+                ..med("Oméprazole", "A02BC01", "20 mg, gélule", "", 0, 0)
+            }],
             notes: None,
         }),
         RecordBody::LabReport(LabReport {

@@ -95,6 +95,7 @@ pub fn prescription(date_str: &str, drug: &str, strength: &str) -> RecordBody {
             duration: Some(MedicationDuration::Days(90)),
             renewals: 3,
             notes: None,
+            stop: None,
         }],
         notes: None,
     })
@@ -208,6 +209,7 @@ pub fn heavy_records(profile: ProfileId, today: NaiveDate) -> Vec<NewRecord> {
             duration: Some(MedicationDuration::Days(90)),
             renewals: 3,
             notes: None,
+            stop: None,
         })
         .collect();
     let mut records = vec![NewRecord::entered(

@@ -644,6 +644,7 @@ fn body() -> impl Strategy<Value = RecordBody> {
                 duration,
                 renewals,
                 notes,
+                stop: None,
             },
         );
     let prescription = (

@@ -72,6 +72,7 @@ fn med(name: &str, atc: &str, strength: &str, instructions: &str) -> Medication 
         duration: Some(MedicationDuration::Days(90)),
         renewals: 3,
         notes: None,
+        stop: None,
     }
 }
 

@@ -609,6 +609,7 @@ mod tests {
                         duration: Some(MedicationDuration::Days(90)),
                         renewals: 0,
                         notes: None,
+                        stop: None,
                     }],
                     notes: None,
                 }),

@@ -537,6 +537,7 @@ fn prescription(rng: &mut Rng, day: NaiveDate) -> (RecordBody, String) {
             notes: rng
                 .chance(0.1)
                 .then(|| "Ne pas substituer (NS), traitement au long cours".into()),
+            stop: None,
         });
     }
     let body = RecordBody::Prescription(Prescription {

@@ -193,6 +193,7 @@ impl AddKind {
                         .or(until.map(MedicationDuration::Until)),
                     renewals,
                     notes: None,
+                    stop: None,
                 }],
                 notes: None,
             }),

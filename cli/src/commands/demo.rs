@@ -77,6 +77,19 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         false,
     )?;
     let summary = vault.summary(&family.adult.id, today)?;
+    // Her father's GP stopped a medication: what his summary says of it.
+    let father = vault.summary(&family.parent.id, today)?;
+    let stopped: Vec<String> = father
+        .stopped_since(today - chrono::Days::new(365))
+        .into_iter()
+        .filter_map(|h| {
+            let e = h.events.last()?;
+            Some(format!(
+                "{} stopped on {} by {}",
+                h.name, e.date, e.prescriber
+            ))
+        })
+        .collect();
 
     // The consultation: the GP's device shows a hello signed with her certificate; Camille's
     // phone sees who she is sharing with, seals her pack to it; the GP's device reads the code
@@ -232,7 +245,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         return output::json(&serde_json::json!({
             "backup": archive, "restored": restored_path, "restored_records": report.records_added, "signatures_verified_again": report.signatures_verified, "identical": true,
             "vault": path, "passphrase": DEMO_PASSPHRASE, "summary": summary,
-            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html, "summary_ips": ips, "cda_lab_report": cr_bio, "cda_lab_results": lab_import.count(carnet_core::import::ItemKind::LabResult),
+            "hello": hello_png, "share": share_images, "share_qr_version": prepared.version, "verified_on_the_gp_side": verified_here, "summary_html": html, "summary_ips": ips, "cda_lab_report": cr_bio, "cda_lab_results": lab_import.count(carnet_core::import::ItemKind::LabResult), "stopped_for_the_parent": stopped,
         }));
     }
     say!("Demo vault: {}", path.display());
@@ -247,7 +260,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         path.display()
     );
     println!();
-    output::summary(&summary);
+    output::summary(&summary, None);
     println!();
     say!(
         "From the cardiologist, by QR code: {signed_items} signed records, verified against the demo authorities in {}",
@@ -258,6 +271,12 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         cr_bio.display(),
         lab_import.count(carnet_core::import::ItemKind::LabResult)
     );
+    for line in &stopped {
+        say!(
+            "Her father {}'s GP: {line}; his summary lists it as stopped, no longer current",
+            family.parent.display_name
+        );
+    }
     println!();
     say!("The consultation, by QR code:");
     say!(

@@ -127,6 +127,9 @@ pub struct SummaryArgs {
     /// The date to compute "current" for [default: today].
     #[arg(long)]
     as_of: Option<NaiveDate>,
+    /// The last visit: list what started, changed or stopped since that day, first.
+    #[arg(long)]
+    since: Option<NaiveDate>,
 }
 
 /// What a doctor reads first.
@@ -135,5 +138,5 @@ pub fn summary(args: SummaryArgs, ctx: &Context) -> Result<(), CliError> {
     let profile = profile_arg(&vault, args.profile.as_deref())?;
     let today = args.as_of.unwrap_or_else(|| SystemClock.today());
     let summary = vault.summary(&profile.id, today)?;
-    output::emit(ctx.json, &summary, || output::summary(&summary))
+    output::emit(ctx.json, &summary, || output::summary(&summary, args.since))
 }

@@ -431,6 +431,7 @@ impl<'d> Entries<'d> {
                 duration,
                 renewals,
                 notes: (!notes.is_empty()).then(|| notes.join("; ")),
+                stop: None,
             },
             start,
         )))

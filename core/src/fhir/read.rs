@@ -873,6 +873,7 @@ impl<'b, 'a> Reader<'b, 'a> {
             duration,
             renewals,
             notes: (!notes.is_empty()).then(|| notes.join("; ")),
+            stop: None,
         };
         let prescriber = Prescriber {
             name: prescriber_name,

@@ -7,6 +7,7 @@
 
 pub mod compare;
 mod error;
+mod history;
 pub mod identifiers;
 mod ids;
 mod profile;
@@ -19,14 +20,15 @@ mod views;
 
 pub use compare::weakening;
 pub use error::ModelError;
+pub use history::{MedicationChange, MedicationEvent, MedicationHistory, medication_history};
 pub use identifiers::{Ins, Rpps};
 pub use ids::{AttachmentId, ProfileId, RecordId};
 pub use profile::{BloodGroup, EmergencyContact, InsOrigin, NewProfile, Profile, Relationship};
 pub use record::{
     Allergy, AllergySeverity, Attachment, CodedConcept, Condition, ConditionStatus, Document,
     Immunisation, LabReport, LabResult, LabValue, Letter, Medication, MedicationDuration,
-    NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody, RecordKind,
-    ReferenceRange, SIGNATURE_ATTACHMENT, SourceDocument,
+    MedicationStop, NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody,
+    RecordKind, ReferenceRange, SIGNATURE_ATTACHMENT, SourceDocument,
 };
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,

@@ -99,6 +99,7 @@ mod tests {
                 duration: None,
                 renewals: 0,
                 notes: Some("VIH".into()),
+                stop: None,
             }],
             notes: None,
         });

@@ -28,19 +28,6 @@ pub struct CurrentMedication {
     pub provenance: Provenance,
 }
 
-/// The same medication across prescriptions: by its code when it has one, else by its name
-/// without case, accents or extra spaces.
-fn medication_key(m: &Medication) -> String {
-    match &m.code {
-        Some(code) => format!(
-            "{}:{}",
-            code.system.trim().to_ascii_uppercase(),
-            code.code.trim()
-        ),
-        None => format!("name:{}", fold(&m.name)),
-    }
-}
-
 /// Lower-case, accents removed, runs of whitespace collapsed: for matching names people type.
 pub fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
@@ -178,38 +165,23 @@ pub fn medication_end(m: &Medication, prescribed_on: NaiveDate) -> NaiveDate {
 
 /// What is active on `today`: for each medication the latest prescription wins (a dose
 /// changed by the cardiologist replaces the GP's), and it counts if `today` falls between its
-/// date and its end. Sorted by medication name.
+/// date and its end, unless that latest line stops it. Sorted by medication name.
 pub fn current_medications(records: &[Record], today: NaiveDate) -> Vec<CurrentMedication> {
-    let mut latest: BTreeMap<String, CurrentMedication> = BTreeMap::new();
-    let mut prescriptions: Vec<(&Record, &super::Prescription)> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            RecordBody::Prescription(p) => Some((r, p)),
-            _ => None,
-        })
-        .collect();
-    prescriptions.sort_by_key(|(r, p)| (p.date, r.created_at));
-    for (record, prescription) in prescriptions {
-        if prescription.date > today {
-            continue;
-        }
-        for m in &prescription.medications {
-            latest.insert(
-                medication_key(m),
-                CurrentMedication {
-                    medication: m.clone(),
-                    prescribed_on: prescription.date,
-                    prescriber: prescription.prescriber.name.clone(),
-                    ends_on: medication_end(m, prescription.date),
-                    record_id: record.id,
-                    provenance: record.provenance.clone(),
-                },
-            );
-        }
-    }
-    let mut current: Vec<CurrentMedication> = latest
+    let mut current: Vec<CurrentMedication> = super::history::lines_by_medication(records, today)
         .into_values()
-        .filter(|c| c.ends_on >= today)
+        .filter_map(|lines| {
+            let line = lines.last()?;
+            let m = line.medication;
+            let ends_on = medication_end(m, line.prescription.date);
+            (m.stop.is_none() && ends_on >= today).then(|| CurrentMedication {
+                medication: m.clone(),
+                prescribed_on: line.prescription.date,
+                prescriber: line.prescription.prescriber.name.clone(),
+                ends_on,
+                record_id: line.record.id,
+                provenance: line.record.provenance.clone(),
+            })
+        })
         .collect();
     current.sort_by_key(|c| fold(&c.medication.name));
     current
@@ -314,11 +286,31 @@ pub struct PatientSummary {
     pub allergies: Vec<Sourced<Allergy>>,
     pub conditions: Vec<Sourced<Condition>>,
     pub current_medications: Vec<CurrentMedication>,
+    /// Every medication prescribed to date with its starts, changes, renewals and stops.
+    pub medication_history: Vec<super::MedicationHistory>,
     pub lab_trends: Vec<AnalyteTrend>,
     pub latest_letters: Vec<Sourced<Letter>>,
 }
 
 impl PatientSummary {
+    /// The history of a current medication (the one whose latest line it is).
+    pub fn history_of(&self, current: &CurrentMedication) -> Option<&super::MedicationHistory> {
+        self.medication_history.iter().find(|h| {
+            fold(&h.name) == fold(&current.medication.name)
+                && h.events
+                    .last()
+                    .is_some_and(|e| e.record_id == current.record_id)
+        })
+    }
+
+    /// Medications stopped on or after `since` (their latest line stops them).
+    pub fn stopped_since(&self, since: NaiveDate) -> Vec<&super::MedicationHistory> {
+        self.medication_history
+            .iter()
+            .filter(|h| h.is_stopped() && h.latest_since(since).is_some())
+            .collect()
+    }
+
     pub fn build(profile: Profile, records: &[Record], today: NaiveDate) -> Self {
         let sourced = |r: &Record| (r.issued_on, r.id, r.provenance.clone());
         let mut allergies = Vec::new();
@@ -365,6 +357,7 @@ impl PatientSummary {
             allergies,
             conditions,
             current_medications: current_medications(&records_to_date, today),
+            medication_history: super::history::medication_history(&records_to_date, today),
             lab_trends: lab_trends(&records_to_date),
             latest_letters: letters,
         }
@@ -412,6 +405,7 @@ mod tests {
             duration,
             renewals,
             notes: None,
+            stop: None,
         }
     }
 

@@ -113,6 +113,7 @@ fn main() {
                         duration: None,
                         renewals: 0,
                         notes: None,
+                        stop: None,
                     }],
                     notes: None,
                 });
