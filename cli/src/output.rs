@@ -287,9 +287,6 @@ fn marker(p: &Provenance) -> &'static str {
     }
 }
 
-/// How long a stopped medication stays in the summary without `--since`.
-const RECENT_DAYS: u64 = 365;
-
 /// One event of a medication's history, as a line: what, when, by whom.
 fn medication_event(e: &MedicationEvent) -> String {
     let by = match &e.specialty {
@@ -642,6 +639,33 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             age(d, today),
             source(m.source)
         );
+        if let Some(c) = &m.change {
+            say!(
+                "    changed from {} to {} on {} by {}",
+                t(&c.from),
+                t(&c.to),
+                c.date.to_date(),
+                t(&c.by)
+            );
+        }
+    }
+    if !pack.stopped.is_empty() {
+        println!();
+        say!("STOPPED LATELY");
+        for st in &pack.stopped {
+            let why = st
+                .reason
+                .as_ref()
+                .map(|r| format!(" ({})", t(r)))
+                .unwrap_or_default();
+            say!(
+                "  {} stopped on {} by {}{why}  [{}]",
+                t(&st.name),
+                st.date.to_date(),
+                t(&st.by),
+                source(st.source)
+            );
+        }
     }
     println!();
     say!("LATEST LABS");

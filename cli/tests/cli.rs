@@ -382,6 +382,13 @@ fn demo_builds_the_family_and_prints_the_adult_summary() {
         2
     );
     assert!(page.contains("src-patient\">saisi par le patient"));
+    // The doctor's page says the cardiologist changed the dose, from what to what.
+    assert!(
+        page.contains("Dose modifiée le ")
+            && page
+                .contains("par Dr Karim Benali (cardiologie) : 5 mg, comprimé → 2,5 mg, comprimé"),
+        "the dose change is missing from the page"
+    );
     assert!(
         !text.contains("Bisoprolol 5 mg"),
         "the cardiologist's dose change must win"

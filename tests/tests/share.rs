@@ -7,7 +7,8 @@ use carnet_core::model::*;
 use carnet_core::qr::text::{self, CodeKind};
 use carnet_core::qr::{QrError, QrMatrix, frames};
 use carnet_core::share::pack::{
-    ConsultationPack, Day, PackLab, PackLabPoint, PackMedication, PackPatient, Source,
+    ConsultationPack, Day, PackChange, PackLab, PackLabPoint, PackMedication, PackPatient,
+    PackStopped, Source,
 };
 use carnet_core::share::seal::{self, SealSecret};
 use carnet_core::share::{
@@ -739,6 +740,7 @@ fn vector_pack() -> ConsultationPack {
             source: Source::PractitionerVerified,
             notes: None,
             proof: None,
+            change: None,
         }],
         labs: vec![PackLab {
             analyte: "HbA1c".into(),
@@ -762,7 +764,118 @@ fn vector_pack() -> ConsultationPack {
         changes_since: None,
         proofs: vec![],
         certificates: vec![],
+        stopped: vec![],
     }
+}
+
+/// The same pack with what pack version 1 gained under new keys: a dose change on the
+/// bisoprolol (medication key 10) and a stopped medication (pack key 10).
+fn history_pack() -> ConsultationPack {
+    let mut pack = vector_pack();
+    pack.medications[0].change = Some(PackChange {
+        date: Day::from_date(date("2026-10-23")),
+        from: "5 mg".into(),
+        to: "2,5 mg".into(),
+        by: "Dr Karim Benali (cardiologie)".into(),
+    });
+    pack.stopped = vec![PackStopped {
+        name: "Oméprazole".into(),
+        date: Day::from_date(date("2026-11-06")),
+        by: "Dr Anne Leroy (médecine générale)".into(),
+        reason: Some("8 semaines de traitement terminées".into()),
+        source: Source::Patient,
+    }];
+    pack
+}
+
+fn history_vector_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pack-v1-with-history.cbor")
+}
+
+/// A reader written before key 10 existed: pack version 1's keys, nothing more.
+#[derive(minicbor::Decode)]
+#[cbor(map)]
+struct PackBeforeHistory {
+    #[n(0)]
+    as_of: Day,
+    #[n(4)]
+    medications: Vec<MedicationBeforeHistory>,
+    #[n(5)]
+    labs: Vec<LabBeforeHistory>,
+}
+
+#[derive(minicbor::Decode)]
+#[cbor(map)]
+struct LabBeforeHistory {
+    #[n(0)]
+    analyte: String,
+}
+
+#[derive(minicbor::Decode)]
+#[cbor(map)]
+struct MedicationBeforeHistory {
+    #[n(0)]
+    name: String,
+    #[n(1)]
+    strength: Option<String>,
+    #[n(9)]
+    proof: Option<u16>,
+}
+
+#[test]
+fn a_pack_with_a_dose_change_and_a_stop_still_reads_as_version_1() {
+    let frozen = std::fs::read(history_vector_path()).unwrap();
+    assert_eq!(
+        carnet_core::share::pack::decode(&frozen).unwrap(),
+        history_pack()
+    );
+    assert_eq!(
+        carnet_core::share::pack::encode(&history_pack()),
+        frozen,
+        "the writer changed"
+    );
+    // An older reader skips the keys it does not know and reads the rest.
+    let old: PackBeforeHistory = minicbor::decode(&frozen).unwrap();
+    assert_eq!(old.as_of, Day::from_date(date("2026-11-18")));
+    assert_eq!(old.medications[0].name, "Bisoprolol");
+    assert_eq!(old.medications[0].strength.as_deref(), Some("2,5 mg"));
+    assert_eq!(old.medications[0].proof, None);
+    assert_eq!(old.labs[0].analyte, "HbA1c");
+    // And the pack without them is byte for byte what version 1 wrote.
+    assert!(carnet_core::share::pack::encode(&vector_pack()).len() < frozen.len());
+}
+
+#[test]
+fn a_stop_the_sender_calls_verified_reads_as_the_patients_word() {
+    let mut pack = history_pack();
+    pack.stopped[0].source = Source::PractitionerVerified;
+    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
+    let sealed = seal::seal(&pack, Some(doctor.hello()), instant(VECTOR_SHARE_EXPIRY)).unwrap();
+    let opened = read(
+        &[text::encode(CodeKind::Share, &sealed)],
+        vec![doctor],
+        instant(VECTOR_SHARE_EXPIRY - 1),
+    )
+    .unwrap();
+    assert_eq!(opened.pack.stopped[0].source, Source::Patient);
+    assert_eq!(opened.pack.stopped[0].name, "Oméprazole");
+    assert_eq!(
+        opened.pack.medications[0]
+            .change
+            .as_ref()
+            .map(|c| c.from.as_str()),
+        Some("5 mg")
+    );
+}
+
+#[test]
+#[ignore = "writes the frozen pack vector; run once by hand"]
+fn write_pack_v1_with_history_vector() {
+    std::fs::write(
+        history_vector_path(),
+        carnet_core::share::pack::encode(&history_pack()),
+    )
+    .unwrap();
 }
 
 const VECTOR_DOCTOR_SECRET: [u8; 32] = [0x11; 32];

@@ -15,6 +15,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// How long a change of dose or a stop is told without a "since" (the last visit): a year.
+pub const RECENT_DAYS: u64 = 365;
+
 /// The same medication across prescriptions: by its code when it has one, else by its name
 /// without case, accents or extra spaces.
 fn medication_key(m: &Medication) -> String {

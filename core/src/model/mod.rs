@@ -20,7 +20,9 @@ mod views;
 
 pub use compare::weakening;
 pub use error::ModelError;
-pub use history::{MedicationChange, MedicationEvent, MedicationHistory, medication_history};
+pub use history::{
+    MedicationChange, MedicationEvent, MedicationHistory, RECENT_DAYS, medication_history,
+};
 pub use identifiers::{Ins, Rpps};
 pub use ids::{AttachmentId, ProfileId, RecordId};
 pub use profile::{BloodGroup, EmergencyContact, InsOrigin, NewProfile, Profile, Relationship};

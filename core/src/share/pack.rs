@@ -1,7 +1,7 @@
 //! What a share contains: the consultation pack, its wire format.
 //!
-//! The pack holds identity, allergies, active conditions, current medications with doses, the
-//! latest value of each analyte with the previous one and both dates, and the headings of the
+//! The pack holds identity, allergies, active conditions, current medications with doses (and
+//! their latest change of dose), the medications stopped lately, the latest value of each analyte with the previous one and both dates, and the headings of the
 //! latest specialist letters (their full text on request). How it is built from the patient's
 //! summary, item by item as the patient chose, is [`super::selection`].
 //!
@@ -209,6 +209,47 @@ pub struct PackMedication {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[n(9)]
     pub proof: Option<u16>,
+    /// How its latest line changed it, when that was lately (key 10, pack version 1 readers
+    /// skip it).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(10)]
+    pub change: Option<PackChange>,
+}
+
+/// A current medication's latest change of dose or posology: both as written, when, by whom.
+/// The new dose is the medication line's own (proved with it when it comes from a signed
+/// record); the earlier one comes from an older record, as a lab's earlier values do.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[cbor(map)]
+pub struct PackChange {
+    #[n(0)]
+    pub date: Day,
+    #[n(1)]
+    pub from: String,
+    #[n(2)]
+    pub to: String,
+    /// The prescriber, with their specialty: "Dr Karim Benali (cardiologie)".
+    #[n(3)]
+    pub by: String,
+}
+
+/// A medication stopped lately: what, when, by whom, why. Its source is the sender's claim:
+/// no proof travels with a stop, so the reader shows it as the patient's word (or a file's).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[cbor(map)]
+pub struct PackStopped {
+    #[n(0)]
+    pub name: String,
+    #[n(1)]
+    pub date: Day,
+    #[n(2)]
+    pub by: String,
+    #[n(3)]
+    pub reason: Option<String>,
+    #[cbor(n(4), skip_if = "Source::is_patient")]
+    pub source: Source,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -370,6 +411,10 @@ pub struct ConsultationPack {
     #[serde(skip)]
     #[cbor(n(9), skip_if = "Vec::is_empty")]
     pub certificates: Vec<PackCertificate>,
+    /// Medications stopped lately (key 10; pack version 1 readers skip it).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cbor(n(10), skip_if = "Vec::is_empty")]
+    pub stopped: Vec<PackStopped>,
 }
 
 impl ConsultationPack {
@@ -402,6 +447,8 @@ crate::model::redacted_debug!(
     PackLabPoint,
     PackLab,
     PackLetter,
+    PackChange,
+    PackStopped,
     ConsultationPack,
 );
 

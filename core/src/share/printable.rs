@@ -72,6 +72,10 @@ struct Labels {
     letter_not_included: &'static str,
     signatures: &'static str,
     proof_does_not_hold: &'static str,
+    changed_on: &'static str,
+    by: &'static str,
+    stopped: &'static str,
+    stopped_on: &'static str,
 }
 
 const FR: Labels = Labels {
@@ -113,6 +117,10 @@ const FR: Labels = Labels {
     today: "aujourd'hui",
     signatures: "Signatures des praticiens, vérifiées par ce poste",
     proof_does_not_hold: "signature invalide : traité comme saisi par le patient",
+    changed_on: "Dose modifiée le",
+    by: "par",
+    stopped: "Traitements arrêtés récemment",
+    stopped_on: "arrêté le",
     footer: "Document remis par le patient depuis son carnet de santé Carnet. Les éléments saisis par le patient n'ont pas été validés par un professionnel.",
     letter_not_included: "Texte intégral non inclus dans ce partage : le patient peut le partager sur demande.",
 };
@@ -156,6 +164,10 @@ const EN: Labels = Labels {
     today: "today",
     signatures: "Practitioners' signatures, as this device checked them",
     proof_does_not_hold: "signature does not hold: read as entered by the patient",
+    changed_on: "Dose changed on",
+    by: "by",
+    stopped: "Recently stopped",
+    stopped_on: "stopped on",
     footer: "Handed over by the patient from their Carnet health record. Items entered by the patient have not been checked by a professional.",
     letter_not_included: "Full text not included in this share: the patient can share it on request.",
 };
@@ -236,7 +248,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1p
 th{font-size:.85rem;color:#444}.meta{color:#333;margin:.1rem 0}.age{color:#555;font-size:.85rem}\
 .allergies{border:3px solid #b91c1c;padding:.4rem .8rem;background:#fef2f2}.allergies h2{color:#b91c1c;border-color:#b91c1c;margin-top:.2rem}\
 .severe{font-weight:bold;color:#b91c1c}.abnormal{font-weight:bold}.old{color:#92400e}.old .tag{background:#fde68a;padding:0 .3rem;border-radius:3px;font-size:.8rem}\
-.new{background:#dcfce7;padding:0 .3rem;border-radius:3px;font-size:.8rem}.src{font-size:.8rem;white-space:nowrap}\
+.new{background:#dcfce7;padding:0 .3rem;border-radius:3px;font-size:.8rem}.changed{background:#fef3c7;padding:0 .3rem;border-radius:3px}.stopped{text-decoration-color:#b91c1c}.src{font-size:.8rem;white-space:nowrap}\
 .src-verified{color:#166534;font-weight:bold}.src-unverified{color:#b91c1c;font-weight:bold}.src-patient,.src-file{color:#555}\
 .letter{border-left:3px solid #999;padding:.2rem .8rem;margin:.5rem 0;white-space:pre-wrap}.mode{font-size:.85rem;color:#444}\
 footer{margin-top:1.5rem;font-size:.8rem;color:#555}@media print{body{margin:0}.letter{break-inside:avoid}}";
@@ -360,11 +372,23 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
             l.medication, l.instructions, l.prescribed, l.source
         );
         for m in &pack.medications {
-            let notes = m
+            let mut notes = m
                 .notes
                 .as_ref()
                 .map(|n| format!("<br><em>{}</em>", esc(n)))
                 .unwrap_or_default();
+            if let Some(c) = &m.change {
+                let _ = write!(
+                    notes,
+                    "<br><span class=\"changed\">{} {} {} {} : {} → {}</span>",
+                    l.changed_on,
+                    c.date.to_date().format("%d/%m/%Y"),
+                    l.by,
+                    esc(&c.by),
+                    esc(&c.from),
+                    esc(&c.to)
+                );
+            }
             let _ = write!(
                 h,
                 "<tr><td><strong>{}</strong> {}{}</td><td>{}{}</td><td>{}<br>{} · {} {}</td><td>{}</td></tr>",
@@ -381,6 +405,27 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
             );
         }
         h.push_str("</tbody></table>");
+    }
+    if !pack.stopped.is_empty() {
+        let _ = write!(h, "<h3>{}</h3><ul>", l.stopped);
+        for st in &pack.stopped {
+            let why = st
+                .reason
+                .as_ref()
+                .map(|r| format!(" — <em>{}</em>", esc(r)))
+                .unwrap_or_default();
+            let _ = write!(
+                h,
+                "<li class=\"stopped\"><strong>{}</strong> {} {} {} {}{why} {}</li>",
+                esc(&st.name),
+                l.stopped_on,
+                st.date.to_date().format("%d/%m/%Y"),
+                l.by,
+                esc(&st.by),
+                source(st.source, l)
+            );
+        }
+        h.push_str("</ul>");
     }
     h.push_str("</section>");
 

@@ -366,6 +366,10 @@ pub fn check(
         };
         item.proof = proof;
     }
+    // No proof travels with a stop: whoever the sender says stopped it, it is their word.
+    for item in &mut pack.stopped {
+        item.source = unproved(item.source);
+    }
     checked
         .into_iter()
         .map(|c| match c {

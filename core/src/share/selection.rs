@@ -4,15 +4,16 @@
 //! ([`build`]).
 
 use super::pack::{
-    ConsultationPack, Day, PackAllergy, PackCondition, PackLab, PackLabPoint, PackLetter,
-    PackMedication, PackPatient, Source, severity_code,
+    ConsultationPack, Day, PackAllergy, PackChange, PackCondition, PackLab, PackLabPoint,
+    PackLetter, PackMedication, PackPatient, PackStopped, Source, severity_code,
 };
 use super::proofs::{Prover, SignedRecords};
-use crate::model::{LabValue, PatientSummary, RecordId};
+use crate::model::{LabValue, MedicationChange, MedicationEvent, PatientSummary, RecordId};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
 /// Identifies one shareable item, stable across previews: `medication:<record>:<name>`,
+/// `stopped:<record>:<name>` (a medication stopped lately),
 /// `lab:<analyte>`, `allergy:<record>`, `condition:<record>`, `letter:<record>`, and the
 /// identity fields `identity:ins`, `identity:emergency_contact`, `identity:blood_group`.
 pub type ItemKey = String;
@@ -81,6 +82,29 @@ impl Selection {
 
 fn medication_key(record: &RecordId, name: &str) -> ItemKey {
     format!("medication:{}:{}", record.short(), crate::model::fold(name))
+}
+
+fn stopped_key(record: &RecordId, name: &str) -> ItemKey {
+    format!("stopped:{}:{}", record.short(), crate::model::fold(name))
+}
+
+/// How far back a dose change or a stop is worth telling: since the last visit when the
+/// patient gave it, else a year.
+fn recent(summary: &PatientSummary, selection: &Selection) -> NaiveDate {
+    selection.changes_since.unwrap_or_else(|| {
+        summary
+            .as_of
+            .checked_sub_days(chrono::Days::new(crate::model::RECENT_DAYS))
+            .unwrap_or(NaiveDate::MIN)
+    })
+}
+
+/// "Dr Karim Benali (cardiologie)".
+fn by(e: &MedicationEvent) -> String {
+    match &e.specialty {
+        Some(s) => format!("{} ({s})", e.prescriber),
+        None => e.prescriber.clone(),
+    }
 }
 
 fn lab_key(analyte: &str, loinc: Option<&str>) -> ItemKey {
@@ -158,6 +182,15 @@ pub fn candidates(summary: &PatientSummary, selection: &Selection) -> Vec<ShareI
             label,
         );
     }
+    for h in summary.stopped_since(recent(summary, selection)) {
+        if let Some(e) = h.events.last() {
+            push(
+                stopped_key(&e.record_id, &h.name),
+                Section::Medications,
+                format!("{} (stopped on {})", h.name, e.date),
+            );
+        }
+    }
     for t in &summary.lab_trends {
         push(
             lab_key(&t.analyte, t.loinc.as_deref()),
@@ -217,6 +250,7 @@ pub fn build_proved(
         .map(|i| i.key)
         .collect();
     let keep = |key: &str| included.contains(key);
+    let since = recent(summary, selection);
     let p = &summary.profile;
     let patient = PackPatient {
         name: p.display_name.clone(),
@@ -285,6 +319,35 @@ pub fn build_proved(
             source: Source::of(&m.provenance),
             notes: m.medication.notes.clone(),
             proof: prover.medication(&m.record_id, &m.provenance, &m.medication),
+            change: summary
+                .history_of(m)
+                .and_then(|h| h.latest_since(since))
+                .and_then(|e| match &e.change {
+                    MedicationChange::Changed { from, to } => Some(PackChange {
+                        date: Day::from_date(e.date),
+                        from: from.clone(),
+                        to: to.clone(),
+                        by: by(e),
+                    }),
+                    _ => None,
+                }),
+        })
+        .collect();
+    let stopped = summary
+        .stopped_since(since)
+        .into_iter()
+        .filter_map(|h| {
+            let e = h.events.last()?;
+            let MedicationChange::Stopped { reason } = &e.change else {
+                return None;
+            };
+            keep(&stopped_key(&e.record_id, &h.name)).then(|| PackStopped {
+                name: h.name.clone(),
+                date: Day::from_date(e.date),
+                by: by(e),
+                reason: reason.clone(),
+                source: Source::of(&e.provenance),
+            })
         })
         .collect();
     let history = selection.lab_history.unwrap_or(DEFAULT_LAB_HISTORY);
@@ -348,6 +411,7 @@ pub fn build_proved(
         changes_since: selection.changes_since.map(Day::from_date),
         proofs: Vec::new(),
         certificates: Vec::new(),
+        stopped,
     };
     prover.finish(&mut pack);
     pack
