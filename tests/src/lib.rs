@@ -79,6 +79,26 @@ pub fn adult() -> NewProfile {
     NewProfile::new("Camille Martin", date("1968-04-12"), Relationship::Owner)
 }
 
+/// A stored record as the vault returns one, the patient's own, recorded at `at`: for the
+/// pure views (summary, history, selection) without a vault.
+pub fn record_at(
+    profile: ProfileId,
+    day: NaiveDate,
+    at: chrono::DateTime<chrono::Utc>,
+    body: RecordBody,
+) -> Record {
+    Record {
+        id: RecordId::random(),
+        profile_id: profile,
+        issued_on: day,
+        created_at: at,
+        updated_at: at,
+        provenance: Provenance::PatientEntered,
+        body,
+        attachments: Vec::new(),
+    }
+}
+
 pub fn prescription(date_str: &str, drug: &str, strength: &str) -> RecordBody {
     RecordBody::Prescription(Prescription {
         prescriber: Prescriber {

@@ -24,14 +24,11 @@ fn records(specs: &[LineSpec]) -> Vec<Record> {
             // Recorded in the order given: two lines of one day keep it.
             let at =
                 (day.and_hms_opt(8, 0, 0).unwrap() + chrono::Duration::seconds(n as i64)).and_utc();
-            Record {
-                id: RecordId::random(),
-                profile_id: profile,
-                issued_on: day,
-                created_at: at,
-                updated_at: at,
-                provenance: Provenance::PatientEntered,
-                body: RecordBody::Prescription(Prescription {
+            record_at(
+                profile,
+                day,
+                at,
+                RecordBody::Prescription(Prescription {
                     prescriber: Prescriber {
                         name: "Dr Anne Leroy".into(),
                         specialty: None,
@@ -52,8 +49,7 @@ fn records(specs: &[LineSpec]) -> Vec<Record> {
                     }],
                     notes: None,
                 }),
-                attachments: Vec::new(),
-            }
+            )
         })
         .collect()
 }

@@ -13,17 +13,12 @@ use proptest::prelude::*;
 use std::collections::BTreeSet;
 
 fn record(profile: ProfileId, day: chrono::NaiveDate, body: RecordBody) -> Record {
-    let at = day.and_hms_opt(9, 0, 0).unwrap().and_utc();
-    Record {
-        id: RecordId::random(),
-        profile_id: profile,
-        issued_on: day,
-        created_at: at,
-        updated_at: at,
-        provenance: Provenance::PatientEntered,
+    record_at(
+        profile,
+        day,
+        day.and_hms_opt(9, 0, 0).unwrap().and_utc(),
         body,
-        attachments: Vec::new(),
-    }
+    )
 }
 
 fn summary(letters: usize, allergies: usize, drugs: usize, conditions: usize) -> PatientSummary {

@@ -10,7 +10,7 @@
 
 use super::RecordId;
 use super::record::{Medication, Prescription, Provenance, Record, RecordBody};
-use super::views::fold;
+use super::text::fold;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

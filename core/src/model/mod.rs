@@ -13,6 +13,7 @@ mod ids;
 mod profile;
 mod record;
 mod redacted;
+mod text;
 pub(crate) use redacted::redacted_debug;
 #[cfg(feature = "uniffi")]
 pub mod uniffi_types;
@@ -32,7 +33,8 @@ pub use record::{
     MedicationStop, NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody,
     RecordKind, ReferenceRange, SIGNATURE_ATTACHMENT, SourceDocument,
 };
+pub use text::{SearchTerms, fold};
 pub use views::{
     AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,
-    SUMMARY_LETTERS, SearchTerms, Sourced, current_medications, fold, lab_trends, medication_end,
+    SUMMARY_LETTERS, Sourced, current_medications, lab_trends, medication_end,
 };
