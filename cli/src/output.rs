@@ -562,6 +562,17 @@ fn source(s: carnet_core::share::pack::Source) -> &'static str {
 /// A share as the doctor reads it in a terminal: allergies first, every item with its age and
 /// source as this device checked it, then the practitioners' signatures. Every string from the
 /// share goes through [`terminal_safe`]: content cannot rewrite the labels around it.
+/// What to say where a received section shows nothing, or not everything.
+fn section_note(pack: &carnet_core::share::ConsultationPack, section: &str, items: usize) {
+    use carnet_core::share::pack::SectionNote;
+    match pack.section_note(section, items) {
+        SectionNote::Complete => {}
+        SectionNote::NoneRecorded => say!("  none recorded"),
+        SectionNote::NotShared => say!("  not shared by the patient"),
+        SectionNote::PartlyShared => say!("  (the patient did not share every item here)"),
+    }
+}
+
 pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDate) {
     use carnet_core::share::{ProofOutcome, ShareMode};
     let t = |s: &str| terminal_safe(s);
@@ -599,9 +610,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     say!("Summary as of {}", pack.as_of.to_date());
     println!();
     say!("ALLERGIES");
-    if pack.allergies.is_empty() {
-        say!("  none recorded");
-    }
+    section_note(pack, "allergies", pack.allergies.len());
     for a in &pack.allergies {
         let severe = if a.severity == Some(3) {
             " (SEVERE)"
@@ -621,11 +630,13 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     }
     println!();
     say!("CONDITIONS");
+    section_note(pack, "conditions", pack.conditions.len());
     for c in &pack.conditions {
         say!("  {}  [{}]", t(&c.name), source(c.source));
     }
     println!();
     say!("CURRENT MEDICATIONS");
+    section_note(pack, "medications", pack.medications.len());
     for m in &pack.medications {
         let d = m.prescribed_on.to_date();
         say!(
@@ -669,6 +680,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     }
     println!();
     say!("LATEST LABS");
+    section_note(pack, "labs", pack.labs.len());
     for l in &pack.labs {
         let unit = t(l.unit.as_deref().unwrap_or(""));
         let d = l.latest.date.to_date();
@@ -693,6 +705,7 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
     }
     println!();
     say!("LETTERS");
+    section_note(pack, "letters", pack.letters.len());
     for l in &pack.letters {
         let d = l.date.to_date();
         say!(

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use carnet_core::model::*;
+use carnet_core::share::pack::SectionNote;
 use carnet_core::share::selection::{self, Section, Selection};
 use carnet_core::share::{self, SignedRecords};
 use carnet_tests::*;
@@ -131,6 +132,20 @@ proptest! {
             .map(|m| format!("{} {}", m.name, m.strength.as_deref().unwrap_or("")).trim().to_owned())
             .collect();
         prop_assert_eq!(drugs_read, shown(Section::Medications));
+        // A section the patient left something out of says so; the others do not.
+        for section in [Section::Allergies, Section::Conditions, Section::Medications, Section::Letters] {
+            let left_out = preview.iter().any(|i| i.section == section && !i.included);
+            prop_assert_eq!(pack.withheld.iter().any(|w| w == section.name()), left_out);
+            let shown_here = preview.iter().filter(|i| i.section == section && i.included).count();
+            let note = pack.section_note(section.name(), shown_here);
+            let expected = match (shown_here, left_out) {
+                (0, false) => SectionNote::NoneRecorded,
+                (0, true) => SectionNote::NotShared,
+                (_, true) => SectionNote::PartlyShared,
+                (_, false) => SectionNote::Complete,
+            };
+            prop_assert_eq!(note, expected);
+        }
         // What the share reports it sent (the audit log's entry) is the preview's "in".
         let prepared = share::prepare(
             &summary,

@@ -765,6 +765,7 @@ fn vector_pack() -> ConsultationPack {
         proofs: vec![],
         certificates: vec![],
         stopped: vec![],
+        withheld: vec![],
     }
 }
 

@@ -415,9 +415,38 @@ pub struct ConsultationPack {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[cbor(n(10), skip_if = "Vec::is_empty")]
     pub stopped: Vec<PackStopped>,
+    /// The sections ("allergies", "conditions", "medications", "labs", "letters") the patient
+    /// left items out of (key 11): an empty one then reads "not shared", not "none recorded".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cbor(n(11), skip_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+}
+
+/// What the doctor should read where a section shows nothing, or not everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionNote {
+    /// Nothing to say: the section shows all there is.
+    Complete,
+    /// Empty, and nothing was left out: the patient's record holds none.
+    NoneRecorded,
+    /// Empty because the patient left it out.
+    NotShared,
+    /// Some items shown, others left out by the patient.
+    PartlyShared,
 }
 
 impl ConsultationPack {
+    /// What to say of a section (`"allergies"`…) that holds `items`.
+    pub fn section_note(&self, section: &str, items: usize) -> SectionNote {
+        let withheld = self.withheld.iter().any(|s| s == section);
+        match (items, withheld) {
+            (0, false) => SectionNote::NoneRecorded,
+            (0, true) => SectionNote::NotShared,
+            (_, true) => SectionNote::PartlyShared,
+            (_, false) => SectionNote::Complete,
+        }
+    }
+
     /// Number of clinical items (identity excluded).
     pub fn item_count(&self) -> usize {
         self.allergies.len()

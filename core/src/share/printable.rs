@@ -6,7 +6,7 @@
 //! older than a year is marked old. All text from the share is HTML-escaped: a share is
 //! outside input.
 
-use super::pack::{ConsultationPack, Day, PackLab, Source};
+use super::pack::{ConsultationPack, Day, PackLab, SectionNote, Source};
 use super::proofs::ProofOutcome;
 use super::seal::{OpenedShare, ShareMode};
 use chrono::NaiveDate;
@@ -72,6 +72,8 @@ struct Labels {
     letter_not_included: &'static str,
     signatures: &'static str,
     proof_does_not_hold: &'static str,
+    not_shared: &'static str,
+    partly_shared: &'static str,
     changed_on: &'static str,
     by: &'static str,
     stopped: &'static str,
@@ -92,7 +94,7 @@ const FR: Labels = Labels {
     medications: "Traitement en cours",
     labs: "Derniers résultats biologiques",
     letters: "Derniers courriers",
-    none: "aucune donnée",
+    none: "aucune donnée enregistrée",
     medication: "Médicament",
     instructions: "Posologie",
     prescribed: "Prescrit",
@@ -117,6 +119,8 @@ const FR: Labels = Labels {
     today: "aujourd'hui",
     signatures: "Signatures des praticiens, vérifiées par ce poste",
     proof_does_not_hold: "signature invalide : traité comme saisi par le patient",
+    not_shared: "non partagé par le patient",
+    partly_shared: "Le patient n'a pas partagé tous les éléments de cette rubrique.",
     changed_on: "Dose modifiée le",
     by: "par",
     stopped: "Traitements arrêtés récemment",
@@ -164,6 +168,8 @@ const EN: Labels = Labels {
     today: "today",
     signatures: "Practitioners' signatures, as this device checked them",
     proof_does_not_hold: "signature does not hold: read as entered by the patient",
+    not_shared: "not shared by the patient",
+    partly_shared: "The patient did not share every item of this section.",
     changed_on: "Dose changed on",
     by: "by",
     stopped: "Recently stopped",
@@ -173,6 +179,17 @@ const EN: Labels = Labels {
 };
 
 use crate::markup::escape as esc;
+
+/// What the doctor reads where a section shows nothing, or not all: none recorded, not
+/// shared, or partly shared.
+fn section_note(pack: &ConsultationPack, section: &str, items: usize, l: &Labels) -> String {
+    match pack.section_note(section, items) {
+        SectionNote::Complete => String::new(),
+        SectionNote::NoneRecorded => format!("<p>{}</p>", l.none),
+        SectionNote::NotShared => format!("<p class=\"withheld\">{}</p>", l.not_shared),
+        SectionNote::PartlyShared => format!("<p class=\"withheld\">{}</p>", l.partly_shared),
+    }
+}
 
 fn age(date: NaiveDate, today: NaiveDate, l: &Labels) -> String {
     let days = today.signed_duration_since(date).num_days();
@@ -248,7 +265,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1p
 th{font-size:.85rem;color:#444}.meta{color:#333;margin:.1rem 0}.age{color:#555;font-size:.85rem}\
 .allergies{border:3px solid #b91c1c;padding:.4rem .8rem;background:#fef2f2}.allergies h2{color:#b91c1c;border-color:#b91c1c;margin-top:.2rem}\
 .severe{font-weight:bold;color:#b91c1c}.abnormal{font-weight:bold}.old{color:#92400e}.old .tag{background:#fde68a;padding:0 .3rem;border-radius:3px;font-size:.8rem}\
-.new{background:#dcfce7;padding:0 .3rem;border-radius:3px;font-size:.8rem}.changed{background:#fef3c7;padding:0 .3rem;border-radius:3px}.stopped{text-decoration-color:#b91c1c}.src{font-size:.8rem;white-space:nowrap}\
+.new{background:#dcfce7;padding:0 .3rem;border-radius:3px;font-size:.8rem}.withheld{color:#92400e;font-style:italic}.changed{background:#fef3c7;padding:0 .3rem;border-radius:3px}.stopped{text-decoration-color:#b91c1c}.src{font-size:.8rem;white-space:nowrap}\
 .src-verified{color:#166534;font-weight:bold}.src-unverified{color:#b91c1c;font-weight:bold}.src-patient,.src-file{color:#555}\
 .letter{border-left:3px solid #999;padding:.2rem .8rem;margin:.5rem 0;white-space:pre-wrap}.mode{font-size:.85rem;color:#444}\
 footer{margin-top:1.5rem;font-size:.8rem;color:#555}@media print{body{margin:0}.letter{break-inside:avoid}}";
@@ -317,9 +334,8 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     let _ = write!(h, "<p class=\"mode\">{mode}</p></header>");
 
     let _ = write!(h, "<section class=\"allergies\"><h2>{}</h2>", l.allergies);
-    if pack.allergies.is_empty() {
-        let _ = write!(h, "<p>{}</p>", l.none);
-    } else {
+    h.push_str(&section_note(pack, "allergies", pack.allergies.len(), l));
+    if !pack.allergies.is_empty() {
         h.push_str("<ul>");
         for a in &pack.allergies {
             let severe = a.severity == Some(3);
@@ -340,9 +356,8 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     h.push_str("</section>");
 
     let _ = write!(h, "<section><h2>{}</h2>", l.conditions);
-    if pack.conditions.is_empty() {
-        let _ = write!(h, "<p>{}</p>", l.none);
-    } else {
+    h.push_str(&section_note(pack, "conditions", pack.conditions.len(), l));
+    if !pack.conditions.is_empty() {
         h.push_str("<ul>");
         for c in &pack.conditions {
             let since = c
@@ -363,9 +378,13 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     h.push_str("</section>");
 
     let _ = write!(h, "<section><h2>{}</h2>", l.medications);
-    if pack.medications.is_empty() {
-        let _ = write!(h, "<p>{}</p>", l.none);
-    } else {
+    h.push_str(&section_note(
+        pack,
+        "medications",
+        pack.medications.len(),
+        l,
+    ));
+    if !pack.medications.is_empty() {
         let _ = write!(
             h,
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -430,9 +449,8 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     h.push_str("</section>");
 
     let _ = write!(h, "<section><h2>{}</h2>", l.labs);
-    if pack.labs.is_empty() {
-        let _ = write!(h, "<p>{}</p>", l.none);
-    } else {
+    h.push_str(&section_note(pack, "labs", pack.labs.len(), l));
+    if !pack.labs.is_empty() {
         let _ = write!(
             h,
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -479,9 +497,7 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     h.push_str("</section>");
 
     let _ = write!(h, "<section><h2>{}</h2>", l.letters);
-    if pack.letters.is_empty() {
-        let _ = write!(h, "<p>{}</p>", l.none);
-    }
+    h.push_str(&section_note(pack, "letters", pack.letters.len(), l));
     for letter in &pack.letters {
         let specialty = letter
             .specialty

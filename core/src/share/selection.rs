@@ -33,6 +33,20 @@ pub enum Section {
     Letters,
 }
 
+impl Section {
+    /// Its name in a pack's `withheld` list.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Identity => "identity",
+            Section::Allergies => "allergies",
+            Section::Conditions => "conditions",
+            Section::Medications => "medications",
+            Section::Labs => "labs",
+            Section::Letters => "letters",
+        }
+    }
+}
+
 /// One line of the preview: what it is and whether it will be shared.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -251,6 +265,16 @@ pub fn build_proved(
         .collect();
     let keep = |key: &str| included.contains(key);
     let since = recent(summary, selection);
+    let mut withheld: Vec<String> = Vec::new();
+    for item in candidates(summary, selection) {
+        let name = item.section.name();
+        if !item.included
+            && item.section != Section::Identity
+            && !withheld.iter().any(|w| w == name)
+        {
+            withheld.push(name.to_owned());
+        }
+    }
     let p = &summary.profile;
     let patient = PackPatient {
         name: p.display_name.clone(),
@@ -412,6 +436,7 @@ pub fn build_proved(
         proofs: Vec::new(),
         certificates: Vec::new(),
         stopped,
+        withheld,
     };
     prover.finish(&mut pack);
     pack
