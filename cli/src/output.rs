@@ -289,10 +289,7 @@ fn marker(p: &Provenance) -> &'static str {
 
 /// One event of a medication's history, as a line: what, when, by whom.
 fn medication_event(e: &MedicationEvent) -> String {
-    let by = match &e.specialty {
-        Some(s) => format!("{} ({s})", e.prescriber),
-        None => e.prescriber.clone(),
-    };
+    let by = e.by();
     let what = match &e.change {
         MedicationChange::Started => "started".to_owned(),
         MedicationChange::Changed { from, to } => format!("changed from {from} to {to}"),
@@ -410,10 +407,7 @@ pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
     if s.current_medications.is_empty() {
         say!("  none");
     }
-    let recent = s
-        .as_of
-        .checked_sub_days(chrono::Days::new(RECENT_DAYS))
-        .unwrap_or(NaiveDate::MIN);
+    let recent = s.recent();
     for m in &s.current_medications {
         let med = &m.medication;
         say!(

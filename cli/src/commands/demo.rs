@@ -80,7 +80,7 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
     // Her father's GP stopped a medication: what his summary says of it.
     let father = vault.summary(&family.parent.id, today)?;
     let stopped: Vec<String> = father
-        .stopped_since(today - chrono::Days::new(365))
+        .stopped_since(father.recent())
         .into_iter()
         .filter_map(|h| {
             let e = h.events.last()?;

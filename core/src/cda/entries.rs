@@ -317,13 +317,12 @@ impl<'d> Entries<'d> {
         }))
     }
 
-    /// A medication (a `substanceAdministration`) as a prescription line, and the day it
-    /// started when the entry gives one.
+    /// A medication (a `substanceAdministration`) as a prescription line.
     pub fn medication(
         &mut self,
         sa: &Element,
         place: &str,
-    ) -> Result<Option<(Medication, Option<NaiveDate>)>, CdaError> {
+    ) -> Result<Option<Medication>, CdaError> {
         let label = "medication";
         if let Some(status) = sa.child("statusCode").and_then(|s| s.attr("code")) {
             if matches!(status, "aborted" | "nullified" | "cancelled") {
@@ -422,19 +421,16 @@ impl<'d> Entries<'d> {
         {
             notes.extend(self.referenced(act.child("text")));
         }
-        Ok(Some((
-            Medication {
-                name,
-                code,
-                strength: (!strength.is_empty()).then(|| strength.join(" + ")),
-                instructions,
-                duration,
-                renewals,
-                notes: (!notes.is_empty()).then(|| notes.join("; ")),
-                stop: None,
-            },
-            start,
-        )))
+        Ok(Some(Medication {
+            name,
+            code,
+            strength: (!strength.is_empty()).then(|| strength.join(" + ")),
+            instructions,
+            duration,
+            renewals,
+            notes: (!notes.is_empty()).then(|| notes.join("; ")),
+            stop: None,
+        }))
     }
 
     /// The posology as written: the narrative's "Posologie" column in the row that names the

@@ -69,7 +69,7 @@ pub(super) fn summary(
 ) -> Result<(), CdaError> {
     let body = structured_body(doc)?;
     let mut entries = Entries::new(body, day);
-    let mut medications: Vec<(Medication, Option<NaiveDate>)> = Vec::new();
+    let mut medications: Vec<Medication> = Vec::new();
     let mut narrative = Vec::new();
     for (s, section) in sections(body).into_iter().enumerate() {
         let title = section_title(section, s);
@@ -152,11 +152,10 @@ pub(super) fn summary(
     }
     if !medications.is_empty() {
         // One prescription of the current medications, dated as the summary, by its author.
-        let lines = medications.into_iter().map(|(line, _)| line).collect();
         let body = RecordBody::Prescription(Prescription {
             prescriber: prescriber(h),
             date: day,
-            medications: lines,
+            medications,
             notes: h.title.clone(),
         });
         push(m, "medications", day, body, None);
@@ -205,7 +204,7 @@ pub(super) fn prescription(
             let place = format!("{title}, entry {}", n + 1);
             match act.name.as_str() {
                 "substanceAdministration" if act.has_template(MEDICATION) => {
-                    if let Some((line, _)) = entries.medication(act, &place)? {
+                    if let Some(line) = entries.medication(act, &place)? {
                         import::count(&mut m.items, ItemKind::Medication, 1);
                         lines.push(line);
                     }

@@ -107,6 +107,16 @@ pub struct MedicationHistory {
     pub events: Vec<MedicationEvent>,
 }
 
+impl MedicationEvent {
+    /// Who made the change, with their specialty: "Dr Karim Benali (cardiologie)".
+    pub fn by(&self) -> String {
+        match &self.specialty {
+            Some(s) => format!("{} ({s})", self.prescriber),
+            None => self.prescriber.clone(),
+        }
+    }
+}
+
 impl MedicationHistory {
     /// The latest event, if it happened on or after `since`.
     pub fn latest_since(&self, since: NaiveDate) -> Option<&MedicationEvent> {

@@ -187,6 +187,14 @@ impl PatientSummary {
         })
     }
 
+    /// How far back a dose change or a stop is still worth telling without a "since":
+    /// [`super::RECENT_DAYS`] before the summary's day.
+    pub fn recent(&self) -> NaiveDate {
+        self.as_of
+            .checked_sub_days(Days::new(super::RECENT_DAYS))
+            .unwrap_or(NaiveDate::MIN)
+    }
+
     /// Medications stopped on or after `since` (their latest line stops them).
     pub fn stopped_since(&self, since: NaiveDate) -> Vec<&super::MedicationHistory> {
         self.medication_history

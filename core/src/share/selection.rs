@@ -8,7 +8,7 @@ use super::pack::{
     PackLetter, PackMedication, PackPatient, PackStopped, Source, severity_code,
 };
 use super::proofs::{Prover, SignedRecords};
-use crate::model::{LabValue, MedicationChange, MedicationEvent, PatientSummary, RecordId};
+use crate::model::{LabValue, MedicationChange, PatientSummary, RecordId};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
@@ -105,20 +105,7 @@ fn stopped_key(record: &RecordId, name: &str) -> ItemKey {
 /// How far back a dose change or a stop is worth telling: since the last visit when the
 /// patient gave it, else a year.
 fn recent(summary: &PatientSummary, selection: &Selection) -> NaiveDate {
-    selection.changes_since.unwrap_or_else(|| {
-        summary
-            .as_of
-            .checked_sub_days(chrono::Days::new(crate::model::RECENT_DAYS))
-            .unwrap_or(NaiveDate::MIN)
-    })
-}
-
-/// "Dr Karim Benali (cardiologie)".
-fn by(e: &MedicationEvent) -> String {
-    match &e.specialty {
-        Some(s) => format!("{} ({s})", e.prescriber),
-        None => e.prescriber.clone(),
-    }
+    selection.changes_since.unwrap_or_else(|| summary.recent())
 }
 
 fn lab_key(analyte: &str, loinc: Option<&str>) -> ItemKey {
@@ -351,7 +338,7 @@ pub fn build_proved(
                         date: Day::from_date(e.date),
                         from: from.clone(),
                         to: to.clone(),
-                        by: by(e),
+                        by: e.by(),
                     }),
                     _ => None,
                 }),
@@ -368,7 +355,7 @@ pub fn build_proved(
             keep(&stopped_key(&e.record_id, &h.name)).then(|| PackStopped {
                 name: h.name.clone(),
                 date: Day::from_date(e.date),
-                by: by(e),
+                by: e.by(),
                 reason: reason.clone(),
                 source: Source::of(&e.provenance),
             })
