@@ -4,8 +4,8 @@
 
 use carnet_core::model::uniffi_types::{IsoDate, UtcTimestamp};
 use carnet_core::model::{
-    Allergy, AnalyteTrend, Condition, CurrentMedication, Letter, PatientSummary, Profile,
-    ProfileId, Provenance, RecordId, RecordKind, Sourced,
+    Allergy, AnalyteTrend, Condition, CurrentMedication, Immunisation, Letter, MedicationHistory,
+    PatientSummary, Profile, ProfileId, Provenance, RecordId, RecordKind, SinceLastVisit, Sourced,
 };
 use carnet_core::share::{self, ShareItem, ShareMode};
 use carnet_core::vault::AuditAction as CoreAuditAction;
@@ -51,12 +51,23 @@ macro_rules! sourced_from {
         }
     };
 }
+/// A vaccine given, with the record it came from.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SourcedImmunisation {
+    pub item: Immunisation,
+    pub date: IsoDate,
+    pub record_id: RecordId,
+    pub provenance: Provenance,
+}
+
 sourced_from!(SourcedAllergy, Allergy);
+sourced_from!(SourcedImmunisation, Immunisation);
 sourced_from!(SourcedCondition, Condition);
 sourced_from!(SourcedLetter, Letter);
 
-/// What a doctor reads first: allergies, active conditions, current medications, the latest
-/// lab values with their trend, and the latest specialist letters.
+/// What a doctor reads first: allergies, active conditions, current medications (and every
+/// medication's history), the latest lab values with their trend, the vaccinations, the latest
+/// specialist letters, and, when asked with a day, what happened since.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Summary {
     pub profile: Profile,
@@ -64,20 +75,52 @@ pub struct Summary {
     pub allergies: Vec<SourcedAllergy>,
     pub conditions: Vec<SourcedCondition>,
     pub current_medications: Vec<CurrentMedication>,
+    /// Every medication prescribed to date: starts, changes, renewals, stops.
+    pub medication_history: Vec<MedicationHistory>,
     pub lab_trends: Vec<AnalyteTrend>,
+    pub immunisations: Vec<SourcedImmunisation>,
     pub latest_letters: Vec<SourcedLetter>,
+    /// What is new, changed or stopped since the day given (the last visit).
+    pub since_last_visit: Option<SinceVisit>,
 }
 
-impl From<PatientSummary> for Summary {
-    fn from(s: PatientSummary) -> Self {
+/// What happened on or after `since`: medications first, then results that moved out of
+/// range, then new letters.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SinceVisit {
+    pub since: IsoDate,
+    /// Each medication with an event since, with those events only.
+    pub medications: Vec<MedicationHistory>,
+    pub labs_out_of_range: Vec<AnalyteTrend>,
+    pub letters: Vec<SourcedLetter>,
+}
+
+impl From<SinceLastVisit> for SinceVisit {
+    fn from(s: SinceLastVisit) -> Self {
+        Self {
+            since: s.since,
+            medications: s.medications,
+            labs_out_of_range: s.labs_out_of_range,
+            letters: s.letters.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl Summary {
+    /// The summary, with what happened on or after `since` when given.
+    pub fn of(s: PatientSummary, since: Option<IsoDate>) -> Self {
+        let since_last_visit = since.map(|day| s.since(day).into());
         Self {
             profile: s.profile,
             as_of: s.as_of,
             allergies: s.allergies.into_iter().map(Into::into).collect(),
             conditions: s.conditions.into_iter().map(Into::into).collect(),
             current_medications: s.current_medications,
+            medication_history: s.medication_history,
             lab_trends: s.lab_trends,
+            immunisations: s.immunisations.into_iter().map(Into::into).collect(),
             latest_letters: s.latest_letters.into_iter().map(Into::into).collect(),
+            since_last_visit,
         }
     }
 }
@@ -108,6 +151,9 @@ pub struct ShareSelection {
     /// How many earlier values per analyte go in (default 1).
     #[uniffi(default)]
     pub lab_history: Option<u32>,
+    /// Share the vaccinations: unset shares a child's and leaves an adult's out.
+    #[uniffi(default)]
+    pub immunisations: Option<bool>,
     /// Include the letters' full text (usually makes the share several frames).
     #[uniffi(default)]
     pub letter_text: bool,
@@ -121,6 +167,7 @@ impl From<ShareSelection> for share::Selection {
             changes_since: s.changes_since,
             letters: s.letters.map(|n| n as usize),
             lab_history: s.lab_history.map(|n| n as usize),
+            immunisations: s.immunisations,
             letter_text: s.letter_text,
         }
     }

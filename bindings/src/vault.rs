@@ -422,14 +422,17 @@ impl Vault {
     // ---- views and audit ------------------------------------------------------------
 
     /// What a doctor reads first, as of `today` (default: the device's date): allergies,
-    /// active conditions, current medications, lab trends, latest letters.
-    #[uniffi::method(default(today = None))]
+    /// active conditions, current medications and their history, lab trends, vaccinations,
+    /// latest letters; with `since` (the last visit), what is new, changed or stopped since.
+    #[uniffi::method(default(today = None, since = None))]
     pub fn summary(
         &self,
         profile: ProfileId,
         today: Option<IsoDate>,
+        since: Option<IsoDate>,
     ) -> Result<Summary, CarnetError> {
-        Ok(self.open()?.summary(&profile, today_or(today))?.into())
+        let summary = self.open()?.summary(&profile, today_or(today))?;
+        Ok(Summary::of(summary, since))
     }
 
     /// Checks the vault's whole history: the audit chain, and every profile, record,

@@ -304,28 +304,23 @@ fn medication_event(e: &MedicationEvent) -> String {
 /// letters.
 fn since_section(s: &PatientSummary, since: NaiveDate) {
     say!("SINCE {since}");
-    let mut any = false;
-    for h in &s.medication_history {
-        for e in h.events.iter().filter(|e| e.date >= since) {
+    let report = s.since(since);
+    for h in &report.medications {
+        for e in &h.events {
             say!("  {:<34} {}", h.name, medication_event(e));
-            any = true;
         }
     }
-    for t in &s.lab_trends {
-        let was_normal = t.previous_point().is_none_or(|p| !p.abnormal);
-        if t.latest.date >= since && t.latest.abnormal && was_normal {
-            say!(
-                "  {:<34} {} {} on {}, out of range{}",
-                t.analyte,
-                t.latest.value,
-                t.latest.unit.as_deref().unwrap_or(""),
-                t.latest.date,
-                marker(&t.latest.provenance)
-            );
-            any = true;
-        }
+    for t in &report.labs_out_of_range {
+        say!(
+            "  {:<34} {} {} on {}, out of range{}",
+            t.analyte,
+            t.latest.value,
+            t.latest.unit.as_deref().unwrap_or(""),
+            t.latest.date,
+            marker(&t.latest.provenance)
+        );
     }
-    for l in s.latest_letters.iter().filter(|l| l.date >= since) {
+    for l in &report.letters {
         say!(
             "  letter of {} from {}: {}{}",
             l.date,
@@ -333,9 +328,8 @@ fn since_section(s: &PatientSummary, since: NaiveDate) {
             l.item.subject,
             marker(&l.provenance)
         );
-        any = true;
     }
-    if !any {
+    if report.is_empty() {
         say!("  nothing new, changed or stopped");
     }
     println!();
@@ -470,6 +464,31 @@ pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
 
     println!();
 
+    say!("VACCINATIONS");
+    if s.immunisations.is_empty() {
+        say!("  none recorded");
+    }
+    for v in &s.immunisations {
+        let i = &v.item;
+        let details: Vec<String> = [
+            i.lot.as_ref().map(|l| format!("lot {l}")),
+            i.administered_by.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        say!(
+            "  {:<34} {:<8} {}  {}{}",
+            i.vaccine,
+            i.dose.as_deref().unwrap_or(""),
+            i.date,
+            details.join(", "),
+            marker(&v.provenance)
+        );
+    }
+
+    println!();
+
     say!("LATEST LETTERS");
     if s.latest_letters.is_empty() {
         say!("  none");
@@ -553,9 +572,6 @@ fn source(s: carnet_core::share::pack::Source) -> &'static str {
     }
 }
 
-/// A share as the doctor reads it in a terminal: allergies first, every item with its age and
-/// source as this device checked it, then the practitioners' signatures. Every string from the
-/// share goes through [`terminal_safe`]: content cannot rewrite the labels around it.
 /// What to say where a received section shows nothing, or not everything.
 fn section_note(pack: &carnet_core::share::ConsultationPack, section: &str, items: usize) {
     use carnet_core::share::pack::SectionNote;
@@ -567,6 +583,9 @@ fn section_note(pack: &carnet_core::share::ConsultationPack, section: &str, item
     }
 }
 
+/// A share as the doctor reads it in a terminal: allergies first, every item with its age and
+/// source as this device checked it, then the practitioners' signatures. Every string from the
+/// share goes through [`terminal_safe`]: content cannot rewrite the labels around it.
 pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDate) {
     use carnet_core::share::{ProofOutcome, ShareMode};
     let t = |s: &str| terminal_safe(s);
@@ -696,6 +715,22 @@ pub fn received(share: &carnet_core::share::OpenedShare, today: chrono::NaiveDat
             age(d, today),
             source(l.source)
         );
+    }
+    // A pack from a writer that carried no vaccinations says nothing of them.
+    if let Some(immunisations) = &pack.immunisations {
+        println!();
+        say!("VACCINATIONS");
+        section_note(pack, "immunisations", immunisations.len());
+        for v in immunisations {
+            say!(
+                "  {:<34} {:<8} {}{}  [{}]",
+                t(&v.vaccine),
+                t(v.dose.as_deref().unwrap_or("")),
+                v.date.to_date(),
+                new(v.date),
+                source(v.source)
+            );
+        }
     }
     println!();
     say!("LETTERS");

@@ -973,3 +973,58 @@ fn erase_through_a_link_destroys_the_vault_it_points_to() {
     assert!(!run.vault().exists(), "the vault itself is gone");
     assert!(std::fs::symlink_metadata(&link).is_err(), "and the link");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6))]
+
+    /// The terminal's summary and its reading of a share show each strength as recorded (the
+    /// card, the pack and the page are checked the same way in `tests/tests/views.rs`).
+    #[test]
+    fn the_terminal_shows_a_strength_verbatim(
+        strengths in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[0-9]{1,4}(,[0-9]{1,3})? (mg|µg|UI|ml)(, (comprimé|gélule))?",
+                "[^;\\p{C}\\s][^;\\p{C}]{0,20}[^;\\p{C}\\s]",
+            ],
+            1..5,
+        ),
+    ) {
+        let run = Run::new();
+        run.init();
+        run.ok(&["profile", "add", "--name", "Camille Martin", "--birth-date", "1966-03-14"]);
+        let name = |i: usize| format!("Médicament {}", char::from(b'A' + i as u8));
+        let medications: Vec<serde_json::Value> = strengths
+            .iter()
+            .enumerate()
+            .map(|(i, s)| serde_json::json!({
+                "name": name(i),
+                "strength": s,
+                "instructions": "1 par jour",
+                "duration": { "days": 90 },
+            }))
+            .collect();
+        let file = run.dir.path().join("prescription.json");
+        let today = chrono::Utc::now().date_naive().to_string();
+        std::fs::write(
+            &file,
+            serde_json::json!({
+                "kind": "prescription",
+                "prescriber": { "name": "Dr Anne Leroy" },
+                "date": today,
+                "medications": medications,
+            })
+            .to_string(),
+        )
+        .unwrap();
+        run.ok(&["add", "prescription", "--file", file.to_str().unwrap()]);
+        let summary = run.ok(&["summary"]);
+        let share = run.json(&["share", "--open"]);
+        let code = share["codes"][0].as_str().unwrap().to_owned();
+        let received = run.ok(&["receive", "--text", &code]);
+        for (i, s) in strengths.iter().enumerate() {
+            let shown = format!("{} {s}", name(i));
+            proptest::prop_assert!(summary.contains(&shown), "summary altered strength {}", i);
+            proptest::prop_assert!(received.contains(&shown), "reading altered strength {}", i);
+        }
+    }
+}

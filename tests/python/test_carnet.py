@@ -206,6 +206,24 @@ def test_profiles_records_search_summary(tmp):
     summary = vault.summary(me.id, "2026-11-01")
     assert [c.medication.strength for c in summary.current_medications] == ["2.5 mg"]
     assert summary.lab_trends[0].latest.value == carnet.LabValue.NUMERIC(6.9)
+    assert summary.since_last_visit is None
+    # Since the last visit: the dose change, and nothing else new.
+    since = vault.summary(me.id, "2026-11-01", since="2026-10-01").since_last_visit
+    assert since.since == "2026-10-01"
+    [bisoprolol] = since.medications
+    [event] = bisoprolol.events
+    assert event.date == "2026-10-15"
+    assert isinstance(event.change, carnet.MedicationChange.CHANGED)
+    assert event.change.to == "2.5 mg"
+    assert (since.labs_out_of_range, since.letters) == ([], [])
+    assert vault.summary(me.id, "2026-11-01", since="2026-10-16").since_last_visit.medications == []
+    # Vaccinations come with the summary.
+    vault.add_record(carnet.NewRecord(
+        profile_id=child.id, provenance=carnet.Provenance.PATIENT_ENTERED(),
+        body=carnet.RecordBody.IMMUNISATION(
+        carnet.Immunisation(vaccine="ROR", date="2020-05-06", dose="dose 1"))))
+    [ror] = vault.summary(child.id, "2026-11-01").immunisations
+    assert (ror.item.vaccine, ror.date) == ("ROR", "2020-05-06")
 
     body = m.body[0]
     new_body = carnet.RecordBody.PRESCRIPTION(carnet.Prescription(

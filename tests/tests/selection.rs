@@ -1,5 +1,6 @@
-//! One selection, one truth: for random summaries and random choices (items left out, letter
-//! limits, letter text), what the doctor's reader decodes from the pack is exactly what the
+//! One selection, one truth: for random summaries (a child's or an adult's) and random
+//! choices (items left out or put in, letter limits, letter text, vaccinations on, off or by
+//! default), what the doctor's reader decodes from the pack is exactly what the
 //! preview marked as included, and the items the share reports (which the audit log records)
 //! are the same.
 
@@ -22,10 +23,21 @@ fn record(profile: ProfileId, day: chrono::NaiveDate, body: RecordBody) -> Recor
     )
 }
 
-fn summary(letters: usize, allergies: usize, drugs: usize, conditions: usize) -> PatientSummary {
+struct Counts {
+    letters: usize,
+    allergies: usize,
+    drugs: usize,
+    conditions: usize,
+    vaccines: usize,
+    child: bool,
+}
+
+fn summary(n: &Counts) -> PatientSummary {
+    let (letters, allergies, drugs, conditions) = (n.letters, n.allergies, n.drugs, n.conditions);
+    let born = if n.child { "2019-05-02" } else { "1966-03-14" };
     let profile = Profile::from_new(
         ProfileId::random(),
-        NewProfile::new("Camille", date("1966-03-14"), Relationship::Owner),
+        NewProfile::new("Camille", date(born), Relationship::Owner),
     );
     let today = date("2026-11-20");
     let mut records = Vec::new();
@@ -76,6 +88,21 @@ fn summary(letters: usize, allergies: usize, drugs: usize, conditions: usize) ->
             }),
         ));
     }
+    for i in 0..n.vaccines {
+        let day = today - chrono::Days::new(40 * i as u64 + 3);
+        records.push(record(
+            profile.id,
+            day,
+            RecordBody::Immunisation(Immunisation {
+                vaccine: format!("Vaccin {}", i % 2),
+                code: None,
+                date: day,
+                dose: (i % 3 != 0).then(|| format!("dose {i}")),
+                lot: None,
+                administered_by: None,
+            }),
+        ));
+    }
     PatientSummary::build(profile, &records, today)
 }
 
@@ -88,22 +115,29 @@ proptest! {
         allergies in 0usize..3,
         drugs in 0usize..4,
         conditions in 0usize..3,
+        vaccines in 0usize..5,
+        child in any::<bool>(),
         left_out in proptest::collection::vec(any::<bool>(), 20),
+        put_in in proptest::collection::vec(any::<bool>(), 20),
         letter_limit in proptest::option::of(0usize..5),
         letter_text in any::<bool>(),
+        immunisations in proptest::option::of(any::<bool>()),
     ) {
-        let summary = summary(letters, allergies, drugs, conditions);
+        let summary = summary(&Counts { letters, allergies, drugs, conditions, vaccines, child });
         let all = selection::candidates(&summary, &Selection::default());
-        let excluded: BTreeSet<String> = all
-            .iter()
-            .zip(left_out.iter().cycle())
-            .filter(|(_, out)| **out)
-            .map(|(i, _)| i.key.clone())
-            .collect();
+        let pick = |flags: &[bool]| -> BTreeSet<String> {
+            all.iter()
+                .zip(flags.iter().cycle())
+                .filter(|(_, out)| **out)
+                .map(|(i, _)| i.key.clone())
+                .collect()
+        };
         let choice = Selection {
-            excluded,
+            excluded: pick(&left_out),
+            included: pick(&put_in),
             letters: letter_limit,
             letter_text,
+            immunisations,
             ..Selection::default()
         };
         let preview = selection::candidates(&summary, &choice);
@@ -132,8 +166,30 @@ proptest! {
             .map(|m| format!("{} {}", m.name, m.strength.as_deref().unwrap_or("")).trim().to_owned())
             .collect();
         prop_assert_eq!(drugs_read, shown(Section::Medications));
+        let vaccines_read: Vec<String> = pack
+            .immunisations()
+            .iter()
+            .map(|v| {
+                let dose = v.dose.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                format!("{}{dose} ({})", v.vaccine, v.date.to_date())
+            })
+            .collect();
+        prop_assert_eq!(vaccines_read, shown(Section::Immunisations));
+        // By default a child's vaccinations go and an adult's stay out.
+        if immunisations.is_none() && vaccines > 0 {
+            let default_in = selection::candidates(&summary, &Selection::default())
+                .into_iter()
+                .any(|i| i.section == Section::Immunisations && i.included);
+            prop_assert_eq!(default_in, child);
+        }
         // A section the patient left something out of says so; the others do not.
-        for section in [Section::Allergies, Section::Conditions, Section::Medications, Section::Letters] {
+        for section in [
+            Section::Allergies,
+            Section::Conditions,
+            Section::Medications,
+            Section::Immunisations,
+            Section::Letters,
+        ] {
             let left_out = preview.iter().any(|i| i.section == section && !i.included);
             prop_assert_eq!(pack.withheld.iter().any(|w| w == section.name()), left_out);
             let shown_here = preview.iter().filter(|i| i.section == section && i.included).count();

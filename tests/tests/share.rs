@@ -7,8 +7,8 @@ use carnet_core::model::*;
 use carnet_core::qr::text::{self, CodeKind};
 use carnet_core::qr::{QrError, QrMatrix, frames};
 use carnet_core::share::pack::{
-    ConsultationPack, Day, PackChange, PackLab, PackLabPoint, PackMedication, PackPatient,
-    PackStopped, Source,
+    ConsultationPack, Day, PackChange, PackImmunisation, PackLab, PackLabPoint, PackMedication,
+    PackPatient, PackStopped, Source,
 };
 use carnet_core::share::seal::{self, SealSecret};
 use carnet_core::share::{
@@ -766,6 +766,7 @@ fn vector_pack() -> ConsultationPack {
         certificates: vec![],
         stopped: vec![],
         withheld: vec![],
+        immunisations: None,
     }
 }
 
@@ -869,6 +870,70 @@ fn a_stop_the_sender_calls_verified_reads_as_the_patients_word() {
     );
 }
 
+/// The history pack with the vaccinations (pack key 12) and a section left out (key 11), as a
+/// child's share carries them.
+fn immunisation_pack() -> ConsultationPack {
+    let mut pack = history_pack();
+    pack.immunisations = Some(vec![
+        PackImmunisation {
+            vaccine: "ROR (rougeole, oreillons, rubéole)".into(),
+            code: Some("ATC:J07BD52".into()),
+            date: Day::from_date(date("2020-05-06")),
+            dose: Some("dose 1".into()),
+            lot: Some("R0R1193".into()),
+            source: Source::Patient,
+            proof: None,
+        },
+        PackImmunisation {
+            vaccine: "Méningocoque C".into(),
+            code: None,
+            date: Day::from_date(date("2019-10-02")),
+            dose: None,
+            lot: None,
+            source: Source::File,
+            proof: None,
+        },
+    ]);
+    pack.withheld = vec!["conditions".into()];
+    pack
+}
+
+fn immunisation_vector_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/pack-v1-with-immunisations.cbor")
+}
+
+#[test]
+fn a_pack_with_vaccinations_still_reads_as_version_1() {
+    let frozen = std::fs::read(immunisation_vector_path()).unwrap();
+    let pack = carnet_core::share::pack::decode(&frozen).unwrap();
+    assert_eq!(pack, immunisation_pack());
+    assert_eq!(pack.immunisations().len(), 2);
+    assert_eq!(pack.item_count(), 4);
+    assert_eq!(
+        carnet_core::share::pack::encode(&immunisation_pack()),
+        frozen,
+        "the writer changed"
+    );
+    let old: PackBeforeHistory = minicbor::decode(&frozen).unwrap();
+    assert_eq!(old.medications[0].name, "Bisoprolol");
+    // A pack written before key 12 says nothing of vaccinations, which is not "none".
+    let before =
+        carnet_core::share::pack::decode(&std::fs::read(history_vector_path()).unwrap()).unwrap();
+    assert_eq!(before.immunisations, None);
+    assert!(before.immunisations().is_empty());
+}
+
+#[test]
+#[ignore = "writes the frozen pack vector; run once by hand"]
+fn write_pack_v1_with_immunisations_vector() {
+    std::fs::write(
+        immunisation_vector_path(),
+        carnet_core::share::pack::encode(&immunisation_pack()),
+    )
+    .unwrap();
+}
+
 #[test]
 #[ignore = "writes the frozen pack vector; run once by hand"]
 fn write_pack_v1_with_history_vector() {
@@ -931,4 +996,53 @@ fn write_share_v1_test_vector() {
     )
     .unwrap();
     std::fs::write(vector_path(), text::encode(CodeKind::Share, &sealed) + "\n").unwrap();
+}
+
+#[test]
+fn the_childs_share_carries_her_vaccinations_and_an_adults_leaves_them_out() {
+    let (t, family) = demo_vault(today());
+    let child = t.vault().summary(&family.child.id, today()).unwrap();
+    let open = |pack: ConsultationPack| share::OpenedShare {
+        pack,
+        mode: ShareMode::Open,
+        expires_at: instant(NOW),
+        proofs: vec![],
+        comparison_code: None,
+    };
+    let pack = share::pack::decode(&share::pack::encode(&selection::build(
+        &child,
+        &Selection::default(),
+    )))
+    .unwrap();
+    let vaccines: Vec<(&str, Option<&str>)> = pack
+        .immunisations()
+        .iter()
+        .map(|v| (v.vaccine.as_str(), v.dose.as_deref()))
+        .collect();
+    assert_eq!(vaccines.len(), 7);
+    assert_eq!(vaccines[0], ("Hexavalent DTCaP-Hib-HepB", Some("dose 1")));
+    assert!(vaccines.contains(&("ROR (rougeole, oreillons, rubéole)", Some("dose 2"))));
+    let page = share::printable::render(&open(pack), today(), "", share::printable::Lang::Fr);
+    assert!(page.contains("<h2>Vaccinations</h2>") && page.contains("R0R1207"));
+
+    // Left out by the parent: the doctor reads "not shared", not "none".
+    let out = Selection {
+        immunisations: Some(false),
+        ..Selection::default()
+    };
+    let pack = selection::build(&child, &out);
+    assert_eq!(pack.immunisations, Some(vec![]));
+    let page = share::printable::render(&open(pack), today(), "", share::printable::Lang::En);
+    assert!(page.contains("<h2>Vaccinations</h2><p class=\"withheld\">not shared by the patient"));
+
+    // An adult's stay out unless she puts them in; with none recorded, the page says so.
+    let adult = t.vault().summary(&family.adult.id, today()).unwrap();
+    assert!(!adult.is_child() && child.is_child());
+    let page = share::printable::render(
+        &open(selection::build(&adult, &Selection::default())),
+        today(),
+        "",
+        share::printable::Lang::En,
+    );
+    assert!(page.contains("<h2>Vaccinations</h2><p>none recorded"));
 }

@@ -51,6 +51,12 @@ pub struct ShareArgs {
     /// How many of the latest letters to include.
     #[arg(long)]
     letters: Option<usize>,
+    /// Share the vaccinations (the default for a child).
+    #[arg(long, conflicts_with = "no_vaccinations")]
+    vaccinations: bool,
+    /// Leave the vaccinations out (an adult's are out unless --vaccinations).
+    #[arg(long)]
+    no_vaccinations: bool,
     /// Include the letters' full text (usually makes an animated multi-frame share).
     #[arg(long)]
     letter_text: bool,
@@ -125,6 +131,11 @@ pub fn run(args: ShareArgs, ctx: &Context) -> Result<(), CliError> {
         changes_since: args.since,
         letters: args.letters,
         lab_history: None,
+        immunisations: match (args.vaccinations, args.no_vaccinations) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         letter_text: args.letter_text,
     };
     if hello.is_none() && !args.open {

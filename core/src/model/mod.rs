@@ -13,6 +13,7 @@ mod ids;
 mod profile;
 mod record;
 mod redacted;
+mod since;
 mod text;
 pub(crate) use redacted::redacted_debug;
 #[cfg(feature = "uniffi")]
@@ -33,8 +34,9 @@ pub use record::{
     MedicationStop, NewRecord, Prescriber, Prescription, Provenance, Record, RecordBody,
     RecordKind, ReferenceRange, SIGNATURE_ATTACHMENT, SourceDocument,
 };
+pub use since::SinceLastVisit;
 pub use text::{SearchTerms, fold};
 pub use views::{
-    AnalyteTrend, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS, PatientSummary,
-    SUMMARY_LETTERS, Sourced, current_medications, lab_trends, medication_end,
+    AnalyteTrend, CHILD_UNTIL_YEARS, CurrentMedication, LabPoint, OPEN_ENDED_PRESCRIPTION_DAYS,
+    PatientSummary, SUMMARY_LETTERS, Sourced, current_medications, lab_trends, medication_end,
 };

@@ -3,8 +3,8 @@
 
 use super::text::fold;
 use super::{
-    Allergy, Condition, ConditionStatus, LabValue, Letter, Medication, MedicationDuration, Profile,
-    Provenance, Record, RecordBody, RecordId, ReferenceRange,
+    Allergy, Condition, ConditionStatus, Immunisation, LabValue, Letter, Medication,
+    MedicationDuration, Profile, Provenance, Record, RecordBody, RecordId, ReferenceRange,
 };
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -161,8 +161,12 @@ pub struct Sourced<T> {
     pub provenance: Provenance,
 }
 
+/// Under this age on the summary's day a patient is a child: their vaccinations are shared by
+/// default (an adult's only when they choose).
+pub const CHILD_UNTIL_YEARS: u32 = 18;
+
 /// What a doctor reads first: allergies, active conditions, current medications, latest lab
-/// values with their trend, and the latest specialist letters.
+/// values with their trend, the vaccinations and the latest specialist letters.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientSummary {
     pub profile: Profile,
@@ -173,6 +177,8 @@ pub struct PatientSummary {
     /// Every medication prescribed to date with its starts, changes, renewals and stops.
     pub medication_history: Vec<super::MedicationHistory>,
     pub lab_trends: Vec<AnalyteTrend>,
+    /// Every vaccine given to date, by vaccine then date (the order of a vaccination record).
+    pub immunisations: Vec<Sourced<Immunisation>>,
     pub latest_letters: Vec<Sourced<Letter>>,
 }
 
@@ -185,6 +191,13 @@ impl PatientSummary {
                     .last()
                     .is_some_and(|e| e.record_id == current.record_id)
         })
+    }
+
+    /// Whether the patient is under [`CHILD_UNTIL_YEARS`] on the summary's day.
+    pub fn is_child(&self) -> bool {
+        self.as_of
+            .years_since(self.profile.birth_date)
+            .is_some_and(|age| age < CHILD_UNTIL_YEARS)
     }
 
     /// How far back a dose change or a stop is still worth telling without a "since":
@@ -208,6 +221,7 @@ impl PatientSummary {
         let mut allergies = Vec::new();
         let mut conditions = Vec::new();
         let mut letters = Vec::new();
+        let mut immunisations = Vec::new();
         for r in records {
             let (date, record_id, provenance) = sourced(r);
             match &r.body {
@@ -231,6 +245,12 @@ impl PatientSummary {
                     record_id,
                     provenance,
                 }),
+                RecordBody::Immunisation(i) => immunisations.push(Sourced {
+                    item: i.clone(),
+                    date: i.date,
+                    record_id,
+                    provenance,
+                }),
                 _ => {}
             }
         }
@@ -238,6 +258,7 @@ impl PatientSummary {
         conditions.sort_by_key(|c| fold(&c.item.name));
         letters.sort_by_key(|l| std::cmp::Reverse(l.date));
         letters.truncate(SUMMARY_LETTERS);
+        immunisations.sort_by_cached_key(|i| (fold(&i.item.vaccine), i.date, i.record_id));
         let records_to_date: Vec<Record> = records
             .iter()
             .filter(|r| r.issued_on <= today)
@@ -251,6 +272,7 @@ impl PatientSummary {
             current_medications: current_medications(&records_to_date, today),
             medication_history: super::history::medication_history(&records_to_date, today),
             lab_trends: lab_trends(&records_to_date),
+            immunisations,
             latest_letters: letters,
         }
     }

@@ -1,7 +1,8 @@
 //! What a share contains: the consultation pack, its wire format.
 //!
 //! The pack holds identity, allergies, active conditions, current medications with doses (and
-//! their latest change of dose), the medications stopped lately, the latest value of each analyte with the previous one and both dates, and the headings of the
+//! their latest change of dose), the medications stopped lately, the latest value of each
+//! analyte with the previous one and both dates, the vaccinations, and the headings of the
 //! latest specialist letters (their full text on request). How it is built from the patient's
 //! summary, item by item as the patient chose, is [`super::selection`].
 //!
@@ -314,6 +315,30 @@ pub struct PackLetter {
     pub proof: Option<u16>,
 }
 
+/// A vaccine given: the vaccination record's line as written.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+#[cbor(map)]
+pub struct PackImmunisation {
+    #[n(0)]
+    pub vaccine: String,
+    /// "ATC:J07CA09"
+    #[n(1)]
+    pub code: Option<String>,
+    #[n(2)]
+    pub date: Day,
+    /// "dose 2", "rappel".
+    #[n(3)]
+    pub dose: Option<String>,
+    #[n(4)]
+    pub lot: Option<String>,
+    #[cbor(n(5), skip_if = "Source::is_patient")]
+    pub source: Source,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(6)]
+    pub proof: Option<u16>,
+}
+
 /// Parts of a practitioner's signed record, with what proves them ([`crate::trust::proof`]).
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, PartialEq, Eq, Encode, Decode)]
@@ -420,6 +445,12 @@ pub struct ConsultationPack {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[cbor(n(11), skip_if = "Vec::is_empty")]
     pub withheld: Vec<String>,
+    /// The vaccinations (key 12), by vaccine then date. Always written by this version, empty
+    /// when none are recorded or shared; absent (`None`) in a pack from a writer that carried
+    /// none, whose reader then says nothing of vaccinations rather than "none recorded".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[n(12)]
+    pub immunisations: Option<Vec<PackImmunisation>>,
 }
 
 /// What the doctor should read where a section shows nothing, or not everything.
@@ -447,9 +478,15 @@ impl ConsultationPack {
         }
     }
 
+    /// The vaccinations shown, none for a pack that carried none.
+    pub fn immunisations(&self) -> &[PackImmunisation] {
+        self.immunisations.as_deref().unwrap_or_default()
+    }
+
     /// Number of clinical items (identity excluded).
     pub fn item_count(&self) -> usize {
-        self.allergies.len()
+        self.immunisations().len()
+            + self.allergies.len()
             + self.conditions.len()
             + self.medications.len()
             + self.labs.len()
@@ -478,6 +515,7 @@ crate::model::redacted_debug!(
     PackLetter,
     PackChange,
     PackStopped,
+    PackImmunisation,
     ConsultationPack,
 );
 

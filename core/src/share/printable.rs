@@ -78,6 +78,12 @@ struct Labels {
     by: &'static str,
     stopped: &'static str,
     stopped_on: &'static str,
+    colon: &'static str,
+    immunisations: &'static str,
+    vaccine: &'static str,
+    date: &'static str,
+    dose: &'static str,
+    lot: &'static str,
 }
 
 const FR: Labels = Labels {
@@ -125,6 +131,12 @@ const FR: Labels = Labels {
     by: "par",
     stopped: "Traitements arrêtés récemment",
     stopped_on: "arrêté le",
+    colon: " :",
+    immunisations: "Vaccinations",
+    vaccine: "Vaccin",
+    date: "Date",
+    dose: "Dose",
+    lot: "Lot",
     footer: "Document remis par le patient depuis son carnet de santé Carnet. Les éléments saisis par le patient n'ont pas été validés par un professionnel.",
     letter_not_included: "Texte intégral non inclus dans ce partage : le patient peut le partager sur demande.",
 };
@@ -174,6 +186,12 @@ const EN: Labels = Labels {
     by: "by",
     stopped: "Recently stopped",
     stopped_on: "stopped on",
+    colon: ":",
+    immunisations: "Vaccinations",
+    vaccine: "Vaccine",
+    date: "Date",
+    dose: "Dose",
+    lot: "Batch",
     footer: "Handed over by the patient from their Carnet health record. Items entered by the patient have not been checked by a professional.",
     letter_not_included: "Full text not included in this share: the patient can share it on request.",
 };
@@ -399,11 +417,12 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
             if let Some(c) = &m.change {
                 let _ = write!(
                     notes,
-                    "<br><span class=\"changed\">{} {} {} {} : {} → {}</span>",
+                    "<br><span class=\"changed\">{} {} {} {}{} {} → {}</span>",
                     l.changed_on,
                     c.date.to_date().format("%d/%m/%Y"),
                     l.by,
                     esc(&c.by),
+                    l.colon,
                     esc(&c.from),
                     esc(&c.to)
                 );
@@ -495,6 +514,33 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
         h.push_str("</tbody></table>");
     }
     h.push_str("</section>");
+
+    // A pack from a writer that carried no vaccinations says nothing of them.
+    if let Some(immunisations) = &pack.immunisations {
+        let _ = write!(h, "<section><h2>{}</h2>", l.immunisations);
+        h.push_str(&section_note(pack, "immunisations", immunisations.len(), l));
+        if !immunisations.is_empty() {
+            let _ = write!(
+                h,
+                "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+                l.vaccine, l.date, l.dose, l.lot, l.source
+            );
+            for v in immunisations {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&v.vaccine),
+                    v.date.to_date().format("%d/%m/%Y"),
+                    new_tag(v.date),
+                    esc(v.dose.as_deref().unwrap_or("")),
+                    esc(v.lot.as_deref().unwrap_or("")),
+                    source(v.source, l)
+                );
+            }
+            h.push_str("</tbody></table>");
+        }
+        h.push_str("</section>");
+    }
 
     let _ = write!(h, "<section><h2>{}</h2>", l.letters);
     h.push_str(&section_note(pack, "letters", pack.letters.len(), l));

@@ -12,8 +12,8 @@
 //! itself, whatever the sender stated (the pack format's header says what each label proves).
 
 use super::pack::{
-    ConsultationPack, PackAllergy, PackCertificate, PackCondition, PackLab, PackLetter,
-    PackMedication, PackPart, PackProof, Source, severity_code,
+    ConsultationPack, PackAllergy, PackCertificate, PackCondition, PackImmunisation, PackLab,
+    PackLetter, PackMedication, PackPart, PackProof, Source, severity_code,
 };
 use crate::crypto::digest;
 use crate::model::{LabResult, Medication, Provenance, RecordId, medication_end};
@@ -321,50 +321,41 @@ pub fn check(
             Source::Patient
         }
     };
+    let settle = |claimed: Source, (source, proof): (Source, Option<u16>)| match proof {
+        Some(_) => (source, proof),
+        None => (unproved(claimed), None),
+    };
     for item in &mut pack.allergies {
-        let (source, proof) = verdict(item.proof, &|p| allergy_holds(item, p));
-        item.source = if proof.is_some() {
-            source
-        } else {
-            unproved(item.source)
-        };
-        item.proof = proof;
+        (item.source, item.proof) = settle(
+            item.source,
+            verdict(item.proof, &|p| allergy_holds(item, p)),
+        );
     }
     for item in &mut pack.conditions {
-        let (source, proof) = verdict(item.proof, &|p| condition_holds(item, p));
-        item.source = if proof.is_some() {
-            source
-        } else {
-            unproved(item.source)
-        };
-        item.proof = proof;
+        (item.source, item.proof) = settle(
+            item.source,
+            verdict(item.proof, &|p| condition_holds(item, p)),
+        );
     }
     for item in &mut pack.medications {
-        let (source, proof) = verdict(item.proof, &|p| medication_holds(item, p));
-        item.source = if proof.is_some() {
-            source
-        } else {
-            unproved(item.source)
-        };
-        item.proof = proof;
+        (item.source, item.proof) = settle(
+            item.source,
+            verdict(item.proof, &|p| medication_holds(item, p)),
+        );
     }
     for item in &mut pack.labs {
-        let (source, proof) = verdict(item.proof, &|p| lab_holds(item, p));
-        item.source = if proof.is_some() {
-            source
-        } else {
-            unproved(item.source)
-        };
-        item.proof = proof;
+        (item.source, item.proof) =
+            settle(item.source, verdict(item.proof, &|p| lab_holds(item, p)));
+    }
+    for item in pack.immunisations.iter_mut().flatten() {
+        (item.source, item.proof) = settle(
+            item.source,
+            verdict(item.proof, &|p| immunisation_holds(item, p)),
+        );
     }
     for item in &mut pack.letters {
-        let (source, proof) = verdict(item.proof, &|p| letter_holds(item, p));
-        item.source = if proof.is_some() {
-            source
-        } else {
-            unproved(item.source)
-        };
-        item.proof = proof;
+        (item.source, item.proof) =
+            settle(item.source, verdict(item.proof, &|p| letter_holds(item, p)));
     }
     // No proof travels with a stop: whoever the sender says stopped it, it is their word.
     for item in &mut pack.stopped {
@@ -496,4 +487,15 @@ fn condition_holds(item: &PackCondition, proof: &CheckedProof) -> bool {
     c.name == item.name
         && code_text(&c.code) == item.code
         && c.onset == item.since.map(|d| d.to_date())
+}
+
+fn immunisation_holds(item: &PackImmunisation, proof: &CheckedProof) -> bool {
+    let Some(Part::Whole(crate::model::RecordBody::Immunisation(i))) = proof.parts.get(&0) else {
+        return false;
+    };
+    i.vaccine == item.vaccine
+        && code_text(&i.code) == item.code
+        && i.date == item.date.to_date()
+        && i.dose == item.dose
+        && i.lot == item.lot
 }

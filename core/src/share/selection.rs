@@ -4,8 +4,8 @@
 //! ([`build`]).
 
 use super::pack::{
-    ConsultationPack, Day, PackAllergy, PackChange, PackCondition, PackLab, PackLabPoint,
-    PackLetter, PackMedication, PackPatient, PackStopped, Source, severity_code,
+    ConsultationPack, Day, PackAllergy, PackChange, PackCondition, PackImmunisation, PackLab,
+    PackLabPoint, PackLetter, PackMedication, PackPatient, PackStopped, Source, severity_code,
 };
 use super::proofs::{Prover, SignedRecords};
 use crate::model::{LabValue, MedicationChange, PatientSummary, RecordId};
@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 
 /// Identifies one shareable item, stable across previews: `medication:<record>:<name>`,
 /// `stopped:<record>:<name>` (a medication stopped lately),
-/// `lab:<analyte>`, `allergy:<record>`, `condition:<record>`, `letter:<record>`, and the
+/// `lab:<analyte>`, `allergy:<record>`, `condition:<record>`, `immunisation:<record>`,
+/// `letter:<record>`, and the
 /// identity fields `identity:ins`, `identity:emergency_contact`, `identity:blood_group`.
 pub type ItemKey = String;
 
@@ -30,6 +31,7 @@ pub enum Section {
     Conditions,
     Medications,
     Labs,
+    Immunisations,
     Letters,
 }
 
@@ -42,6 +44,7 @@ impl Section {
             Section::Conditions => "conditions",
             Section::Medications => "medications",
             Section::Labs => "labs",
+            Section::Immunisations => "immunisations",
             Section::Letters => "letters",
         }
     }
@@ -70,11 +73,14 @@ pub struct Selection {
     pub included: BTreeSet<ItemKey>,
     /// Mark items dated on or after this day as new.
     pub changes_since: Option<NaiveDate>,
-    /// How many of the latest letters go in (default 3, with their full text).
+    /// How many of the latest letters go in (default 3).
     pub letters: Option<usize>,
     /// How many earlier values per analyte go in (default 1: the previous value and its
     /// date).
     pub lab_history: Option<usize>,
+    /// Share the vaccinations: `None` is the default, yes for a child
+    /// ([`PatientSummary::is_child`]), no for an adult (who can still put one in by its key).
+    pub immunisations: Option<bool>,
     /// Include the letters' full text. Off by default: a letter is often longer than the rest
     /// of the pack together, and its heading plus the medication it changed fit one code;
     /// with it the share is usually shown as several frames.
@@ -87,11 +93,29 @@ impl Selection {
     /// Whether an item goes in: opt-in items only when included, others unless excluded.
     pub fn keeps(&self, key: &str) -> bool {
         if OPT_IN_ITEMS.contains(&key) {
-            self.included.contains(key) && !self.excluded.contains(key)
+            self.opted_in(key)
         } else {
             !self.excluded.contains(key)
         }
     }
+
+    fn opted_in(&self, key: &str) -> bool {
+        self.included.contains(key) && !self.excluded.contains(key)
+    }
+
+    /// Whether a vaccination goes in: with the group on, unless excluded; with it off, only
+    /// when put in by its key.
+    fn keeps_immunisation(&self, summary: &PatientSummary, key: &str) -> bool {
+        if self.immunisations.unwrap_or_else(|| summary.is_child()) {
+            self.keeps(key)
+        } else {
+            self.opted_in(key)
+        }
+    }
+}
+
+fn immunisation_key(record: &RecordId) -> ItemKey {
+    format!("immunisation:{}", record.short())
 }
 
 fn medication_key(record: &RecordId, name: &str) -> ItemKey {
@@ -198,6 +222,22 @@ pub fn candidates(summary: &PatientSummary, selection: &Selection) -> Vec<ShareI
             Section::Labs,
             format!("{} ({})", t.analyte, t.latest.date),
         );
+    }
+    for v in &summary.immunisations {
+        let key = immunisation_key(&v.record_id);
+        let included = selection.keeps_immunisation(summary, &key);
+        let dose = v
+            .item
+            .dose
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
+        items.push(ShareItem {
+            label: format!("{}{dose} ({})", v.item.vaccine, v.date),
+            key,
+            section: Section::Immunisations,
+            included,
+        });
     }
     // The limit counts the letters that go in, newest first: one left out makes room for the
     // next.
@@ -397,6 +437,24 @@ pub fn build_proved(
             }),
         })
         .collect();
+    let immunisations = summary
+        .immunisations
+        .iter()
+        .filter(|v| keep(&immunisation_key(&v.record_id)))
+        .map(|v| PackImmunisation {
+            vaccine: v.item.vaccine.clone(),
+            code: v
+                .item
+                .code
+                .as_ref()
+                .map(|k| format!("{}:{}", k.system, k.code)),
+            date: Day::from_date(v.date),
+            dose: v.item.dose.clone(),
+            lot: v.item.lot.clone(),
+            source: Source::of(&v.provenance),
+            proof: prover.whole(&v.record_id, &v.provenance),
+        })
+        .collect();
     let letters = summary
         .latest_letters
         .iter()
@@ -424,6 +482,7 @@ pub fn build_proved(
         certificates: Vec::new(),
         stopped,
         withheld,
+        immunisations: Some(immunisations),
     };
     prover.finish(&mut pack);
     pack
