@@ -1,7 +1,7 @@
 //! The command line: the global options and the list of commands. Each command's own
 //! arguments live with its handler in [`crate::commands`].
 
-use crate::commands::{add, doctor, export, import, keeping, profile, records, share, trust};
+use crate::commands::{add, desk, doctor, export, import, keeping, profile, records, share, trust};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -59,6 +59,9 @@ pub enum Command {
     Doctor(doctor::DoctorCommand),
     /// Doctor side: read a share from QR images or scanned texts, and print it.
     Receive(doctor::ReceiveArgs),
+    /// Doctor side: the consultation desk, a local web page to read shares with a browser,
+    /// a webcam, a barcode scanner or an image file.
+    Desk(desk::DeskArgs),
     /// Patient side: show a consultation pack as a QR code for a doctor.
     Share(share::ShareArgs),
     /// Patient side: a small plain-text QR code for a lock screen or a wallet card.

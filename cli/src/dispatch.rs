@@ -2,7 +2,7 @@
 
 use crate::args::{Cli, Command};
 use crate::commands::{
-    add, demo, doctor, export, import, keeping, profile, records, share, trust, vault,
+    add, demo, desk, doctor, export, import, keeping, profile, records, share, trust, vault,
 };
 use crate::exit::{self, CliError};
 use crate::session::Context;
@@ -52,6 +52,7 @@ pub fn run() -> Result<(), CliError> {
         Command::Summary(args) => records::summary(args, &ctx),
         Command::Doctor(command) => doctor::run(command, &ctx),
         Command::Receive(args) => doctor::receive(args, &ctx),
+        Command::Desk(args) => desk::run(args),
         Command::Receipt(args) => doctor::receipt(args, &ctx),
         Command::Share(args) => share::run(args, &ctx),
         Command::EmergencyCard(args) => share::emergency_card(args, &ctx),

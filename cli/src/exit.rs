@@ -316,6 +316,17 @@ impl From<ShareError> for CliError {
     }
 }
 
+impl From<carnet_desk::DeskError> for CliError {
+    fn from(e: carnet_desk::DeskError) -> Self {
+        use carnet_desk::DeskError;
+        match e {
+            DeskError::Listen(_) => with(Exit::Other, e),
+            DeskError::Share(s) => s.into(),
+            DeskError::Signing(s) => s.into(),
+        }
+    }
+}
+
 impl From<ShareFlowError> for CliError {
     fn from(e: ShareFlowError) -> Self {
         match e {

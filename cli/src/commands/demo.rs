@@ -322,6 +322,27 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         receipt_png.display(),
         kept.practitioner
     );
+    // The same share read at a desk PC with only a browser: the desk knows the demo GP's hello
+    // (the state) and key, and trusts the demo authorities.
+    let pki_dir = dir.join("pki");
+    say!(
+        "  6. or at the GP's desk PC, in a browser (within {} minutes, while the hello is valid):",
+        carnet_core::share::hello::DEFAULT_HELLO_LIFETIME.as_secs() / 60
+    );
+    say!(
+        "     carnet desk --state {} --trust-dir {} --cert {} --key {}",
+        state.display(),
+        pki.trust_dir.display(),
+        pki_dir.join("gp-cert.pem").display(),
+        pki_dir.join("gp-key.pem").display()
+    );
+    say!(
+        "     then drop {} on the page, or show it to the webcam",
+        share_images.first().map_or_else(
+            || share_png.display().to_string(),
+            |p| p.display().to_string()
+        )
+    );
     println!();
     say!("Keeping it safe:");
     say!(

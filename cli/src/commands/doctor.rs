@@ -80,7 +80,7 @@ fn parse_session(text: &str) -> Option<DoctorSession> {
 }
 
 /// The sessions still valid at `now`; expired ones are deleted.
-fn load_sessions(dir: &Path, now: chrono::DateTime<chrono::Utc>) -> Vec<DoctorSession> {
+pub fn load_sessions(dir: &Path, now: chrono::DateTime<chrono::Utc>) -> Vec<DoctorSession> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -3,6 +3,7 @@
 pub mod add;
 pub mod demo;
 mod demo_pki;
+pub mod desk;
 pub mod doctor;
 pub mod export;
 pub mod import;

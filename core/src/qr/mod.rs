@@ -2,7 +2,8 @@
 //! ([`text`]), fountain-code frames for payloads too large for one code ([`frames`]), drawing
 //! images ([`render`]) and reading them back within bounds a hostile image cannot push
 //! ([`scan`]; a DataMatrix, the code of the INS on French health documents, with
-//! [`datamatrix`]), and the two operations every exchange needs: turning a
+//! [`datamatrix`]), text typed by a keyboard-wedge scanner on the wrong layout put back
+//! ([`wedge`]), and the two operations every exchange needs: turning a
 //! payload into the codes to show ([`codes_for`]) and collecting scanned texts back into a
 //! payload ([`Assembler`]).
 //!
@@ -15,6 +16,7 @@ pub mod frames;
 pub mod render;
 pub mod scan;
 pub mod text;
+pub mod wedge;
 
 pub use error::QrError;
 pub use frames::FrameCollector;

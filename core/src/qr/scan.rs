@@ -21,6 +21,11 @@
 //!    `MAX_CAPSTONES × (MAX_CAPSTONES - 1)²` candidates, each on a copy of the bitmap, one at a
 //!    time. A panic in it is caught and reported as an unreadable image.
 //!
+//! 5. **A second reader**: when rqrr finds nothing, ZXing's QR reader (`rxing`) tries the same
+//!    shrunk image: it reads photos of a phone screen that rqrr misses. ZXing's finder search
+//!    scans rows with a bounded state machine and keeps a bounded list of candidates, so its
+//!    work grows with the pixels, which are bounded.
+//!
 //! Memory stays below about `MAX_DECODE_ALLOC` for the file, then 7 bytes per pixel of the
 //! downscaled image (grey copy, bitmap, labels, rqrr's image and its one copy).
 //!
@@ -107,10 +112,37 @@ pub fn read_grey(grey: &GrayImage) -> Result<Vec<String>, QrError> {
             .collect::<Vec<String>>()
     })
     .map_err(|_| QrError::BadImage)?;
-    if texts.is_empty() {
-        return Err(QrError::NoCodeInImage);
+    if !texts.is_empty() {
+        return Ok(texts);
     }
-    Ok(texts)
+    second_reader(grey)
+        .map(|t| vec![t])
+        .ok_or(QrError::NoCodeInImage)
+}
+
+/// ZXing's QR reader (`rxing`), for what rqrr misses: a photo of a phone screen, blurred,
+/// tilted or unevenly lit, which ZXing's local binariser and finder search still read. It
+/// reads one code, on the same bounded image, after the capstone count has let it through; a
+/// panic in it is an unread image.
+fn second_reader(grey: &GrayImage) -> Option<String> {
+    use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+    let (width, height) = grey.dimensions();
+    let luma = grey.as_raw().clone();
+    std::panic::catch_unwind(move || {
+        let hints = DecodeHints {
+            PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+            TryHarder: Some(true),
+            ..DecodeHints::default()
+        };
+        let source = Luma8LuminanceSource::new(luma, width, height);
+        let mut bitmap = BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
+        rxing::qrcode::QRCodeReader
+            .decode_with_hints(&mut bitmap, &hints)
+            .ok()
+            .map(|r| r.getText().to_owned())
+    })
+    .ok()
+    .flatten()
 }
 
 /// rqrr 0.11's threshold: a pixel is dark when below 95 % of a running average over an eighth

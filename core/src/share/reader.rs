@@ -70,14 +70,53 @@ impl ReaderSession {
         }
     }
 
-    /// Reads every QR code in an image and feeds it.
+    /// Takes a text a keyboard-wedge scanner typed: as it came, else, when it shows the marks
+    /// of a US-layout scanner on an AZERTY keyboard, as the scanner meant it
+    /// ([`qr::wedge`]). The error is the one of the text as typed when the repair reads no
+    /// better.
+    pub fn push_typed(
+        &mut self,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReadProgress, ShareError> {
+        let typed = typed.trim_matches(['\r', '\n', '\t']);
+        match self.push_text(typed, now) {
+            Err(first @ ShareError::Code(_)) if qr::wedge::looks_azerty(typed) => self
+                .push_text(&qr::wedge::repair_azerty(typed), now)
+                .or(Err(first)),
+            other => other,
+        }
+    }
+
+    /// Reads every QR code in an image file and feeds it.
     pub fn push_image(
         &mut self,
         image: &[u8],
         now: DateTime<Utc>,
     ) -> Result<ReadProgress, ShareError> {
+        let texts = qr::scan::read_image(image)?;
+        self.push_texts(texts, now)
+    }
+
+    /// Reads every QR code in a camera frame of `width × height` grey bytes and feeds it.
+    pub fn push_frame(
+        &mut self,
+        width: u32,
+        height: u32,
+        luma: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<ReadProgress, ShareError> {
+        let texts = qr::scan::read_luma(width, height, luma)?;
+        self.push_texts(texts, now)
+    }
+
+    fn push_texts(
+        &mut self,
+        texts: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ReadProgress, ShareError> {
         let mut last = Err(ShareError::Code(QrError::NoCodeInImage));
-        for text in qr::scan::read_image(image)? {
+        for text in texts {
             last = self.push_text(&text, now);
             if matches!(last, Ok(ReadProgress { complete: true, .. })) {
                 break;

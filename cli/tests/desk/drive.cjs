@@ -1,0 +1,100 @@
+// Drives headless Chromium (Debian's, through playwright-core) through the consultation desk,
+// as `cli/tests/desk.rs` asks in a JSON file (argv[2]); prints what it saw as JSON.
+//   { video, visits: [{ url, how: camera|type|file, text, file, expect_reason, screenshot }],
+//     hostile: { url } }
+// CommonJS so that NODE_PATH (the global npm root) finds playwright-core.
+'use strict';
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+
+(async () => {
+  const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+    '--disable-gpu',
+  ];
+  if (cfg.video) {
+    args.push(
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${cfg.video}`,
+    );
+  }
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args, headless: true });
+  const result = { visits: [], requests: [], hostile: [] };
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  context.on('request', (r) => result.requests.push(r.url()));
+  for (const v of cfg.visits) {
+    const page = await context.newPage();
+    const out = { console: [] };
+    page.on('console', (m) => { if (m.type() === 'error') out.console.push(m.text()); });
+    page.on('pageerror', (e) => out.console.push(String(e)));
+    await page.goto(v.url);
+    await page.waitForFunction(() => {
+      const img = document.getElementById('hello-qr');
+      return img.complete && img.naturalWidth > 0;
+    });
+    if (v.how === 'camera') {
+      await page.click('#camera-start');
+    } else if (v.how === 'type') {
+      await page.click('#typed');
+      await page.keyboard.type(v.text);
+      await page.keyboard.press('Enter');
+    } else if (v.how === 'file') {
+      await page.setInputFiles('#file', v.file);
+    }
+    if (v.expect_reason) {
+      await page.waitForFunction(
+        (r) => document.getElementById('status').dataset.reason === r,
+        v.expect_reason,
+        { timeout: 60000 },
+      );
+      out.status = await page.textContent('#status');
+    } else {
+      await page.waitForFunction(() => window.deskTimings.summaryShown !== null, null, {
+        timeout: 240000,
+      });
+      out.summary = await page.frameLocator('#summary').locator('body').innerText();
+      out.timings = await page.evaluate(() => window.deskTimings);
+      out.items_read = await page.textContent('#read-items');
+      out.ips = await page.evaluate(async () => {
+        const reply = await fetch(document.getElementById('save-ips').href);
+        return { type: reply.headers.get('content-type'), disposition: reply.headers.get('content-disposition'), text: await reply.text() };
+      });
+      if (v.screenshot) {
+        await page.screenshot({ path: v.screenshot });
+      }
+    }
+    result.visits.push(out);
+    await page.close();
+  }
+  if (cfg.hostile) {
+    // A page of another site, served here by Playwright itself (nothing leaves the machine),
+    // that tries to read the desk's code and to start a new visit.
+    const evil = await browser.newContext();
+    evil.on('response', (r) => {
+      if (r.url().startsWith(cfg.hostile.url)) result.hostile.push({ method: r.request().method(), status: r.status() });
+    });
+    evil.on('requestfailed', (r) => {
+      if (r.url().startsWith(cfg.hostile.url)) result.hostile.push({ method: r.method(), status: 0 });
+    });
+    await evil.route('http://evil.test/**', (route) => route.fulfill({
+      contentType: 'text/html',
+      body: `<img src="${cfg.hostile.url}hello.svg"><script>
+        fetch("${cfg.hostile.url}next", { method: "POST", mode: "no-cors", body: "x" }).catch(() => {});
+      </script>`,
+    }));
+    const page = await evil.newPage();
+    await page.goto('http://evil.test/');
+    await page.waitForTimeout(2000);
+    await evil.close();
+  }
+  await browser.close();
+  process.stdout.write(JSON.stringify(result));
+})().catch((e) => {
+  process.stderr.write(`${e.stack || e}\n`);
+  process.exit(1);
+});
