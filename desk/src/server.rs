@@ -248,10 +248,22 @@ impl Desk {
                 Err(_) => status(500, "could not make a new hello"),
             },
             (false, "visit.json") => self.with_visit(|v| {
-                let items = v.opened().map(receipt::items_read).unwrap_or_default();
+                // How many items of each section were read: the page's audit of the visit.
+                let read = v.opened().map(|share| {
+                    let p = &share.pack;
+                    serde_json::json!({
+                        "allergies": p.allergies.len(),
+                        "conditions": p.conditions.len(),
+                        "medications": p.medications.len(),
+                        "stopped": p.stopped.len(),
+                        "labs": p.labs.len(),
+                        "immunisations": p.immunisations().len(),
+                        "letters": p.letters.len(),
+                    })
+                });
                 json(&serde_json::json!({
                     "complete": v.opened().is_some(),
-                    "items_read": items,
+                    "read": read,
                     "receipt": v.opened().is_some() && self.signer.is_some(),
                 }))
             }),

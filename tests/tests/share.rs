@@ -1046,3 +1046,74 @@ fn the_childs_share_carries_her_vaccinations_and_an_adults_leaves_them_out() {
     );
     assert!(page.contains("<h2>Vaccinations</h2><p>none recorded"));
 }
+
+#[test]
+fn a_share_typed_by_a_scanner_on_the_wrong_layout_or_seen_by_a_camera_still_reads() {
+    let (t, family) = demo_vault(today());
+    let summary = t.vault().summary(&family.child.id, today()).unwrap();
+    let doctor = session(NOW, 15 * 60);
+    let hello = share::Hello::parse(&doctor.hello().to_text(), instant(NOW)).unwrap();
+    let prepared = share::prepare(
+        &summary,
+        &Selection::default(),
+        &share::SignedRecords::none(),
+        Some(&hello),
+        instant(NOW + HOUR),
+    )
+    .unwrap();
+    assert_eq!(prepared.codes.len(), 1);
+    let code = &prepared.codes[0];
+    let reader = || {
+        ReaderSession::new(
+            vec![DoctorSession::from_secret(
+                *doctor.secret_bytes(),
+                doctor.hello().expires_at,
+            )],
+            carnet_core::trust::TrustStore::new(),
+        )
+    };
+    // A US-layout scanner on AZERTY: digits from the row of accents, A and Q swapped...
+    let us = "1234567890AQZWM$%*-./:";
+    let azerty = "&é\"'(-è_çàQAWZ?458):!M";
+    let typed: String = code
+        .chars()
+        .map(|c| us.find(c).map_or(c, |i| azerty.chars().nth(i).unwrap()))
+        .collect();
+    assert!(typed.starts_with("CS&M"));
+    for text in [code.clone(), typed.clone(), format!("{typed}\r\n")] {
+        let mut r = reader();
+        assert!(r.push_typed(&text, instant(NOW + 60)).unwrap().complete);
+        assert_eq!(r.result().unwrap().pack.patient.name, "Léa Martin");
+    }
+    // Garbage stays refused as what it is, before and after the repair.
+    assert_eq!(
+        reader()
+            .push_typed("&é\"'(", instant(NOW + 60))
+            .unwrap_err(),
+        ShareError::Code(QrError::NotACarnetCode)
+    );
+    // A camera frame: the code drawn as grey bytes.
+    let matrix = QrMatrix::encode(code, 40).unwrap();
+    let png = image::load_from_memory(&matrix.to_png(6))
+        .unwrap()
+        .into_luma8();
+    let (w, h) = png.dimensions();
+    let mut r = reader();
+    assert!(
+        r.push_frame(w, h, png.into_raw(), instant(NOW + 60))
+            .unwrap()
+            .complete
+    );
+    assert_eq!(
+        reader()
+            .push_frame(64, 64, vec![255; 64 * 64], instant(NOW + 60))
+            .unwrap_err(),
+        ShareError::Code(QrError::NoCodeInImage)
+    );
+    assert_eq!(
+        reader()
+            .push_frame(64, 64, vec![255; 10], instant(NOW + 60))
+            .unwrap_err(),
+        ShareError::Code(QrError::BadImage)
+    );
+}

@@ -336,13 +336,18 @@ pub fn run(out: Option<PathBuf>, json: bool) -> Result<(), CliError> {
         pki_dir.join("gp-cert.pem").display(),
         pki_dir.join("gp-key.pem").display()
     );
-    say!(
-        "     then drop {} on the page, or show it to the webcam",
-        share_images.first().map_or_else(
-            || share_png.display().to_string(),
-            |p| p.display().to_string()
-        )
-    );
+    match share_images.as_slice() {
+        [one] => say!("     then drop {} on the page", one.display()),
+        frames => say!(
+            "     then drop the {} images of {} on the page",
+            frames.len(),
+            share_images
+                .first()
+                .and_then(|p| p.parent())
+                .unwrap_or(&dir)
+                .display()
+        ),
+    }
     println!();
     say!("Keeping it safe:");
     say!(

@@ -1,6 +1,7 @@
 // Drives headless Chromium (Debian's, through playwright-core) through the consultation desk,
 // as `cli/tests/desk.rs` asks in a JSON file (argv[2]); prints what it saw as JSON.
-//   { video, visits: [{ url, how: camera|type|file, text, file, expect_reason, screenshot }],
+//   { video, visits: [{ url, how: camera|type|file, text, file or files, expect_reason, screenshot,
+//       hello_screenshot, receipt_shot, english }],
 //     hostile: { url } }
 // CommonJS so that NODE_PATH (the global npm root) finds playwright-core.
 'use strict';
@@ -37,6 +38,10 @@ const fs = require('fs');
       const img = document.getElementById('hello-qr');
       return img.complete && img.naturalWidth > 0;
     });
+    out.hello_who = await page.textContent('#hello-who');
+    if (v.hello_screenshot) {
+      await page.screenshot({ path: v.hello_screenshot });
+    }
     if (v.how === 'camera') {
       await page.click('#camera-start');
     } else if (v.how === 'type') {
@@ -44,7 +49,7 @@ const fs = require('fs');
       await page.keyboard.type(v.text);
       await page.keyboard.press('Enter');
     } else if (v.how === 'file') {
-      await page.setInputFiles('#file', v.file);
+      await page.setInputFiles('#file', v.files || v.file);
     }
     if (v.expect_reason) {
       await page.waitForFunction(
@@ -67,19 +72,45 @@ const fs = require('fs');
       if (v.screenshot) {
         await page.screenshot({ path: v.screenshot });
       }
+      if (v.receipt_shot) {
+        await page.waitForFunction(() => {
+          const img = document.getElementById('receipt-qr');
+          return !document.getElementById('receipt').hidden && img.complete && img.naturalWidth > 0;
+        });
+        await page.locator('#receipt-qr').screenshot({ path: v.receipt_shot });
+      }
+      if (v.english) {
+        await page.click('#lang');
+        await page.waitForFunction(() => {
+          const frame = document.getElementById('summary');
+          return frame.src.includes('lang=en') && frame.contentDocument
+            && frame.contentDocument.documentElement.lang === 'en';
+        });
+        out.summary_en = await page.frameLocator('#summary').locator('body').innerText();
+        out.items_read_en = await page.textContent('#read-items');
+      }
     }
     result.visits.push(out);
     await page.close();
   }
   if (cfg.hostile) {
     // A page of another site, served here by Playwright itself (nothing leaves the machine),
-    // that tries to read the desk's code and to start a new visit.
-    const evil = await browser.newContext();
+    // that tries to read the desk's code and to start a new visit. Chromium's own guard
+    // (local network access) is turned off in this browser, so the requests reach the desk
+    // and what refuses them is the desk.
+    const unguarded = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: args.concat([
+        '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults',
+      ]),
+    });
+    const evil = await unguarded.newContext();
     evil.on('response', (r) => {
       if (r.url().startsWith(cfg.hostile.url)) result.hostile.push({ method: r.request().method(), status: r.status() });
     });
     evil.on('requestfailed', (r) => {
-      if (r.url().startsWith(cfg.hostile.url)) result.hostile.push({ method: r.method(), status: 0 });
+      if (r.url().startsWith(cfg.hostile.url)) result.hostile.push({ method: r.method(), status: 0, error: (r.failure() || {}).errorText });
     });
     await evil.route('http://evil.test/**', (route) => route.fulfill({
       contentType: 'text/html',
@@ -91,6 +122,7 @@ const fs = require('fs');
     await page.goto('http://evil.test/');
     await page.waitForTimeout(2000);
     await evil.close();
+    await unguarded.close();
   }
   await browser.close();
   process.stdout.write(JSON.stringify(result));

@@ -29,6 +29,10 @@
       bad_image: 'Image illisible.',
       camera_denied: 'La webcam n’est pas disponible.',
       read_items: 'Lu : ',
+      sections: {
+        allergies: 'allergies', conditions: 'pathologies', medications: 'médicaments',
+        stopped: 'arrêts', labs: 'résultats', immunisations: 'vaccins', letters: 'courriers',
+      },
     },
     en: {
       expires: 'Valid until',
@@ -45,6 +49,10 @@
       bad_image: 'The image could not be read.',
       camera_denied: 'The webcam is not available.',
       read_items: 'Read: ',
+      sections: {
+        allergies: 'allergies', conditions: 'conditions', medications: 'medications',
+        stopped: 'stops', labs: 'results', immunisations: 'vaccines', letters: 'letters',
+      },
     },
   };
 
@@ -62,6 +70,7 @@
       el.textContent = el.dataset[lang];
     }
     showHello();
+    showRead();
     if (done) showSummary();
   }
 
@@ -88,6 +97,14 @@
     showHello();
   }
 
+  let read = null;
+  function showRead() {
+    if (!read) return;
+    const t = TEXT[lang];
+    const parts = Object.entries(read).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${t.sections[k]}`);
+    $('read-items').textContent = t.read_items + parts.join(', ');
+  }
+
   function showSummary() {
     $('summary').src = `${base}summary?lang=${lang}`;
     $('save-html').href = `${base}summary.html?lang=${lang}`;
@@ -101,7 +118,8 @@
       done = true;
       status('complete', null, 'ok');
       const visit = await call('GET', 'visit.json');
-      $('read-items').textContent = TEXT[lang].read_items + visit.items_read.join(', ');
+      read = visit.read;
+      showRead();
       if (visit.receipt) {
         $('receipt-qr').src = `${base}receipt.svg`;
         $('receipt').hidden = false;
@@ -183,18 +201,19 @@
     }
   });
 
-  // 3. An image file, chosen or dropped.
-  async function sendFile(file) {
-    if (file) {
+  // 3. Image files, chosen or dropped: a photo of the code, or the frames of a large share.
+  async function sendFiles(files) {
+    for (const file of files) {
+      if (done) break;
       await answer(await call('POST', 'image', file, 'application/octet-stream'));
     }
   }
-  $('file').addEventListener('change', (event) => sendFile(event.target.files[0]));
+  $('file').addEventListener('change', (event) => sendFiles(Array.from(event.target.files)));
   const drop = $('drop');
   drop.addEventListener('dragover', (event) => event.preventDefault());
   drop.addEventListener('drop', (event) => {
     event.preventDefault();
-    sendFile(event.dataTransfer.files[0]);
+    sendFiles(Array.from(event.dataTransfer.files));
   });
 
   $('print').addEventListener('click', () => $('summary').contentWindow.print());
@@ -205,6 +224,8 @@
   $('next').addEventListener('click', async () => {
     await call('POST', 'next', '', 'text/plain');
     done = false;
+    read = null;
+    $('read-items').textContent = '';
     window.deskTimings = { firstFrame: null, summaryShown: null };
     $('result').hidden = true;
     $('reading').hidden = false;
