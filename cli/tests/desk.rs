@@ -163,7 +163,11 @@ impl Desk {
 
     /// The desk with `args`; its trust store and doctor's state default to `dir`'s.
     fn start_with(dir: &Path, args: &[&str]) -> Self {
+        // Started in a folder of its own, which must stay empty: nothing written unless saved.
+        let cwd = dir.join("desk-cwd");
+        std::fs::create_dir_all(&cwd).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_carnet"))
+            .current_dir(&cwd)
             .args(["desk", "--no-browser"])
             .args(args)
             .env("CARNET_TRUST_DIR", dir.join("desk-trust"))
@@ -391,6 +395,15 @@ fn a_share_shown_to_the_webcam_ends_on_the_summary_in_one_code_or_many_frames() 
         t["summaryShown"].as_f64().unwrap() - t["firstFrame"].as_f64().unwrap()
     );
     println!("screenshot of the desk's summary: {}", shot.display());
+    let html = &visit["html"];
+    assert_eq!(html["type"], "text/html; charset=utf-8");
+    assert!(
+        html["disposition"]
+            .as_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"carnet-camille-martin-")
+    );
+    shows_the_treatment(html["text"].as_str().unwrap());
 
     let desk = Desk::start(&patient);
     let frames = patient.share_frames(&desk.hello());
@@ -415,6 +428,12 @@ fn a_share_shown_to_the_webcam_ends_on_the_summary_in_one_code_or_many_frames() 
         frames.len(),
         t["summaryShown"].as_f64().unwrap() - t["firstFrame"].as_f64().unwrap()
     );
+
+    // The desks wrote nothing: no file where they ran, no doctor's state, no trust store.
+    drop(desk);
+    let dir = patient.dir.path();
+    assert_eq!(std::fs::read_dir(dir.join("desk-cwd")).unwrap().count(), 0);
+    assert!(!dir.join("desk-state").exists() && !dir.join("desk-trust").exists());
 }
 
 #[test]
@@ -469,7 +488,7 @@ fn a_scanner_on_azerty_a_photo_an_expired_share_another_desks_share_and_other_si
         patient.dir.path(),
         serde_json::json!({
             "visits": [
-                { "url": scanner.url, "how": "type", "text": mangled },
+                { "url": scanner.url, "how": "type", "text": mangled, "next_patient": true },
                 { "url": earlier_desk.url, "how": "file", "file": earlier },
                 { "url": photo_desk.url, "how": "file", "file": photo },
                 { "url": expired_desk.url, "how": "file", "file": expired, "expect_reason": "expired" },
@@ -480,6 +499,12 @@ fn a_scanner_on_azerty_a_photo_an_expired_share_another_desks_share_and_other_si
     );
     let mut visits = seen["visits"].as_array().unwrap().clone();
     shows_the_treatment(visits[0]["summary"].as_str().unwrap());
+    // "Patient suivant" made a new hello and forgot the share it had read.
+    let next = &visits[0];
+    assert_ne!(next["hello_before"], next["hello_after"]);
+    assert!(next["hello_after"].as_str().unwrap().starts_with("CH1:"));
+    assert_eq!(next["after_next"]["complete"], false);
+    assert_eq!(next["after_next"]["read"], serde_json::Value::Null);
     let earlier_read = visits.remove(1);
     shows_the_treatment(earlier_read["summary"].as_str().unwrap());
     shows_the_treatment(visits[1]["summary"].as_str().unwrap());

@@ -1,7 +1,7 @@
 // Drives headless Chromium (Debian's, through playwright-core) through the consultation desk,
 // as `cli/tests/desk.rs` asks in a JSON file (argv[2]); prints what it saw as JSON.
 //   { video, visits: [{ url, how: camera|type|file, text, file or files, expect_reason, screenshot,
-//       hello_screenshot, receipt_shot, english }],
+//       hello_screenshot, receipt_shot, english, next_patient }],
 //     hostile: { url } }
 // CommonJS so that NODE_PATH (the global npm root) finds playwright-core.
 'use strict';
@@ -79,12 +79,32 @@ const fs = require('fs');
         });
         await page.locator('#receipt-qr').screenshot({ path: v.receipt_shot });
       }
+      out.html = await page.evaluate(async () => {
+        const reply = await fetch(document.getElementById('save-html').href);
+        return { type: reply.headers.get('content-type'), disposition: reply.headers.get('content-disposition'), text: await reply.text() };
+      });
+      if (v.next_patient) {
+        // "Patient suivant": a new hello, the reading cleared, the previous patient gone.
+        const before = await page.getAttribute('#hello-qr', 'src');
+        out.hello_before = await page.evaluate(async () => (await fetch('hello.txt')).text());
+        await page.click('#next');
+        await page.waitForFunction(
+          (b) => document.getElementById('hello-qr').getAttribute('src') !== b
+            && document.getElementById('result').hidden
+            && !document.getElementById('reading').hidden,
+          before,
+        );
+        out.hello_after = await page.evaluate(async () => (await fetch('hello.txt')).text());
+        out.after_next = await page.evaluate(async () => (await fetch('visit.json')).json());
+      }
       if (v.english) {
         await page.click('#lang');
         await page.waitForFunction(() => {
           const frame = document.getElementById('summary');
-          return frame.src.includes('lang=en') && frame.contentDocument
-            && frame.contentDocument.documentElement.lang === 'en';
+          // While the frame navigates, its document may have no root element yet.
+          const doc = frame.contentDocument;
+          return frame.src.includes('lang=en') && doc && doc.documentElement
+            && doc.documentElement.lang === 'en';
         });
         out.summary_en = await page.frameLocator('#summary').locator('body').innerText();
         out.items_read_en = await page.textContent('#read-items');

@@ -12,8 +12,6 @@
 use super::QrError;
 use super::scan;
 use image::GrayImage;
-use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
-use std::collections::HashSet;
 
 /// The text of the DataMatrix in an image file (PNG, JPEG…).
 pub fn read_image(bytes: &[u8]) -> Result<String, QrError> {
@@ -27,20 +25,5 @@ pub fn read_grey(grey: &GrayImage) -> Result<String, QrError> {
     if grey.width() == 0 || grey.height() == 0 {
         return Err(QrError::BadImage);
     }
-    let (width, height) = grey.dimensions();
-    let luma = grey.as_raw().clone();
-    let found = std::panic::catch_unwind(move || {
-        let hints = DecodeHints {
-            PossibleFormats: Some(HashSet::from([BarcodeFormat::DATA_MATRIX])),
-            TryHarder: Some(true),
-            ..DecodeHints::default()
-        };
-        let source = Luma8LuminanceSource::new(luma, width, height);
-        let mut bitmap = BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
-        rxing::datamatrix::DataMatrixReader
-            .decode_with_hints(&mut bitmap, &hints)
-            .map(|r| r.getText().to_owned())
-    })
-    .map_err(|_| QrError::BadImage)?;
-    found.map_err(|_| QrError::NoDataMatrixInImage)
+    scan::zxing(grey, rxing::BarcodeFormat::DATA_MATRIX)?.ok_or(QrError::NoDataMatrixInImage)
 }

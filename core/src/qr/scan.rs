@@ -125,24 +125,36 @@ pub fn read_grey(grey: &GrayImage) -> Result<Vec<String>, QrError> {
 /// reads one code, on the same bounded image, after the capstone count has let it through; a
 /// panic in it is an unread image.
 fn second_reader(grey: &GrayImage) -> Option<String> {
-    use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+    zxing(grey, rxing::BarcodeFormat::QR_CODE).ok().flatten()
+}
+
+/// ZXing's reader (`rxing`) for one `format`, trying hard, on a grey image the caller has
+/// already bounded. `Err` when the reader panicked (caught: hostile pixels must not take the
+/// app down), `Ok(None)` when it found no such code.
+pub(super) fn zxing(
+    grey: &GrayImage,
+    format: rxing::BarcodeFormat,
+) -> Result<Option<String>, QrError> {
+    use rxing::{BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
     let (width, height) = grey.dimensions();
     let luma = grey.as_raw().clone();
     std::panic::catch_unwind(move || {
         let hints = DecodeHints {
-            PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+            PossibleFormats: Some(HashSet::from([format])),
             TryHarder: Some(true),
             ..DecodeHints::default()
         };
         let source = Luma8LuminanceSource::new(luma, width, height);
         let mut bitmap = BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
-        rxing::qrcode::QRCodeReader
-            .decode_with_hints(&mut bitmap, &hints)
-            .ok()
-            .map(|r| r.getText().to_owned())
+        let found = match format {
+            rxing::BarcodeFormat::DATA_MATRIX => {
+                rxing::datamatrix::DataMatrixReader.decode_with_hints(&mut bitmap, &hints)
+            }
+            _ => rxing::qrcode::QRCodeReader.decode_with_hints(&mut bitmap, &hints),
+        };
+        found.ok().map(|r| r.getText().to_owned())
     })
-    .ok()
-    .flatten()
+    .map_err(|_| QrError::BadImage)
 }
 
 /// rqrr 0.11's threshold: a pixel is dark when below 95 % of a running average over an eighth
