@@ -148,7 +148,11 @@ proptest! {
                 .map(|i| i.label.clone())
                 .collect()
         };
-        let pack = share::pack::decode(&share::pack::encode(&selection::build(&summary, &choice))).unwrap();
+        let built = selection::build(&summary, &choice);
+        let pack = share::pack::decode(&share::pack::encode(&built)).unwrap();
+        // The version-1 writer, from the same summary, says exactly the same.
+        prop_assert!(share::pack::decode(&share::pack::encode_v1(&built)).unwrap() == pack);
+        prop_assert!(pack == built);
         let letters_read: Vec<String> = pack
             .letters
             .iter()

@@ -832,7 +832,7 @@ fn a_pack_with_a_dose_change_and_a_stop_still_reads_as_version_1() {
         history_pack()
     );
     assert_eq!(
-        carnet_core::share::pack::encode(&history_pack()),
+        carnet_core::share::pack::encode_v1(&history_pack()),
         frozen,
         "the writer changed"
     );
@@ -844,7 +844,7 @@ fn a_pack_with_a_dose_change_and_a_stop_still_reads_as_version_1() {
     assert_eq!(old.medications[0].proof, None);
     assert_eq!(old.labs[0].analyte, "HbA1c");
     // And the pack without them is byte for byte what version 1 wrote.
-    assert!(carnet_core::share::pack::encode(&vector_pack()).len() < frozen.len());
+    assert!(carnet_core::share::pack::encode_v1(&vector_pack()).len() < frozen.len());
 }
 
 #[test]
@@ -911,7 +911,7 @@ fn a_pack_with_vaccinations_still_reads_as_version_1() {
     assert_eq!(pack.immunisations().len(), 2);
     assert_eq!(pack.item_count(), 4);
     assert_eq!(
-        carnet_core::share::pack::encode(&immunisation_pack()),
+        carnet_core::share::pack::encode_v1(&immunisation_pack()),
         frozen,
         "the writer changed"
     );
@@ -924,12 +924,47 @@ fn a_pack_with_vaccinations_still_reads_as_version_1() {
     assert!(before.immunisations().is_empty());
 }
 
+fn pack_v2_vector_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pack-v2.cbor")
+}
+
+/// Version 2's frozen vector: the pack with a change, a stop, vaccinations and a section left
+/// out, through the codebook. Every later version must read it to this pack.
+#[test]
+fn pack_version_2_test_vector_still_reads() {
+    let frozen = std::fs::read(pack_v2_vector_path()).unwrap();
+    assert_eq!(frozen.first(), Some(&0x91), "an array of 17: version 2");
+    assert_eq!(
+        carnet_core::share::pack::decode(&frozen).unwrap(),
+        immunisation_pack()
+    );
+    // This writer still writes it; a deliberate change of the writer updates only this half.
+    assert_eq!(
+        carnet_core::share::pack::encode(&immunisation_pack()),
+        frozen,
+        "the writer changed"
+    );
+    // Smaller than version 1 for the same pack.
+    let v1 = std::fs::read(immunisation_vector_path()).unwrap();
+    assert!(frozen.len() < v1.len(), "{} vs {}", frozen.len(), v1.len());
+}
+
+#[test]
+#[ignore = "writes the frozen pack vector; run once by hand"]
+fn write_pack_v2_vector() {
+    std::fs::write(
+        pack_v2_vector_path(),
+        carnet_core::share::pack::encode(&immunisation_pack()),
+    )
+    .unwrap();
+}
+
 #[test]
 #[ignore = "writes the frozen pack vector; run once by hand"]
 fn write_pack_v1_with_immunisations_vector() {
     std::fs::write(
         immunisation_vector_path(),
-        carnet_core::share::pack::encode(&immunisation_pack()),
+        carnet_core::share::pack::encode_v1(&immunisation_pack()),
     )
     .unwrap();
 }
@@ -939,7 +974,7 @@ fn write_pack_v1_with_immunisations_vector() {
 fn write_pack_v1_with_history_vector() {
     std::fs::write(
         history_vector_path(),
-        carnet_core::share::pack::encode(&history_pack()),
+        carnet_core::share::pack::encode_v1(&history_pack()),
     )
     .unwrap();
 }
@@ -971,8 +1006,34 @@ fn share_v1_test_vector_still_reads() {
     assert_eq!(opened.pack, as_read);
     assert!(opened.proofs.is_empty());
     assert_eq!(opened.expires_at, instant(VECTOR_SHARE_EXPIRY));
-    // The current writer still produces it byte for byte; if the writer is deliberately
-    // changed (a new dictionary, a new version), update this half, never the one above.
+}
+
+fn vector_v2_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/share-v1-pack-v2-to-hello.txt")
+}
+
+/// The same share as written since pack version 2 (the vector above holds a version-1 pack):
+/// it opens to the same pack, and the current writer produces it byte for byte. If the writer
+/// is deliberately changed (a new dictionary, a new version), add a vector; never edit one.
+#[test]
+fn share_with_pack_v2_test_vector_still_reads_and_is_still_written() {
+    let text = std::fs::read_to_string(vector_v2_path()).unwrap();
+    let old = std::fs::read_to_string(vector_path()).unwrap();
+    assert!(text.len() < old.len(), "{} vs {}", text.len(), old.len());
+    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
+    let opened = read(
+        &[text.trim().to_owned()],
+        vec![doctor],
+        instant(VECTOR_SHARE_EXPIRY - 1),
+    )
+    .unwrap();
+    let mut as_read = vector_pack();
+    as_read.medications[0].source = Source::Patient;
+    assert_eq!(opened.pack, as_read);
+    assert_eq!(sealed_vector(), text.trim());
+}
+
+fn sealed_vector() -> String {
     let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
     let sealed = seal::seal_with(
         &vector_pack(),
@@ -981,21 +1042,13 @@ fn share_v1_test_vector_still_reads() {
         SealSecret::Ephemeral(VECTOR_EPHEMERAL),
     )
     .unwrap();
-    assert_eq!(text::encode(CodeKind::Share, &sealed), text.trim());
+    text::encode(CodeKind::Share, &sealed)
 }
 
 #[test]
 #[ignore = "writes the frozen test vector; run once by hand"]
-fn write_share_v1_test_vector() {
-    let doctor = DoctorSession::from_secret(VECTOR_DOCTOR_SECRET, instant(VECTOR_HELLO_EXPIRY));
-    let sealed = seal::seal_with(
-        &vector_pack(),
-        Some(doctor.hello()),
-        instant(VECTOR_SHARE_EXPIRY),
-        SealSecret::Ephemeral(VECTOR_EPHEMERAL),
-    )
-    .unwrap();
-    std::fs::write(vector_path(), text::encode(CodeKind::Share, &sealed) + "\n").unwrap();
+fn write_share_with_pack_v2_test_vector() {
+    std::fs::write(vector_v2_path(), sealed_vector() + "\n").unwrap();
 }
 
 #[test]

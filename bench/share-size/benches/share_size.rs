@@ -1,6 +1,7 @@
 //! `cargo bench -p carnet-share-size`: the same consultation pack as a Carnet share, a SMART
 //! Health Card and an EU DCC-style code, with bytes and QR version at ECC M for each.
 
+use carnet_core::share::pack;
 use carnet_share_size::{BoxError, Encoded, PackReport, fixture, measure, qr, shc};
 use chrono::NaiveDate;
 use p256::ecdsa::SigningKey;
@@ -87,6 +88,11 @@ fn print_notes(reports: &[PackReport]) {
             c.encoded.payload_bytes
         );
         println!(
+            "  Carnet with pack version 1 (no codebook): {} B compressed, version {}",
+            c.version_1_compressed,
+            version(c.version_1_version)
+        );
+        println!(
             "  Carnet without the dictionary: version {} ({} versions vs SHC)",
             version(c.version_without_dictionary),
             vs_shc(c.version_without_dictionary, r.shc.encoded.version)
@@ -159,6 +165,8 @@ fn dump(dir: &std::path::Path, reports: &[PackReport]) -> Result<(), BoxError> {
     for r in reports {
         let file = |suffix: &str| dir.join(format!("{}-{suffix}", r.name));
         std::fs::write(file("pack.json"), serde_json::to_vec_pretty(&r.pack)?)?;
+        std::fs::write(file("pack-v1.cbor"), pack::encode_v1(&r.pack))?;
+        std::fs::write(file("pack-v2.cbor"), pack::encode(&r.pack))?;
         std::fs::write(
             file("fhir-bundle.json"),
             serde_json::to_vec_pretty(&carnet_share_size::fhir::bundle(&r.pack))?,

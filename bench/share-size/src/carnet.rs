@@ -18,6 +18,10 @@ pub struct CarnetShare {
     /// The QR version of the same share had the pack been deflated without the dictionary
     /// (same header, key and tag): how much of Carnet's lead is the French dictionary's.
     pub version_without_dictionary: Option<i16>,
+    /// The same pack written as version 1 (before the codebook): compressed bytes and the
+    /// QR version of its single code, to show what version 2 buys.
+    pub version_1_compressed: usize,
+    pub version_1_version: Option<i16>,
     /// How many frames the app animates when the share does not fit one code (0 when it does).
     pub frames: usize,
     /// The largest QR version among the frames.
@@ -85,6 +89,11 @@ pub fn encode(
     let chars = 4 + sealed_without / 2 * 3 + sealed_without % 2 * 2;
     let version_without_dictionary = qr::version_at_m(&"A".repeat(chars));
 
+    let v1 = compress::compress(&pack::encode_v1(&pack)).len();
+    let sealed_v1 = prepared.sealed_len - compressed.len() + v1;
+    let version_1_version =
+        qr::version_at_m(&"A".repeat(4 + sealed_v1 / 2 * 3 + sealed_v1 % 2 * 2));
+
     let share = CarnetShare {
         encoded: Encoded {
             content_bytes: cbor.len(),
@@ -95,6 +104,8 @@ pub fn encode(
             text: single,
         },
         deflated_without_dictionary: without - 1,
+        version_1_compressed: v1,
+        version_1_version,
         version_without_dictionary,
         frames,
         frame_version,

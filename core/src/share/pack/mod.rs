@@ -6,13 +6,19 @@
 //! latest specialist letters (their full text on request). How it is built from the patient's
 //! summary, item by item as the patient chose, is [`super::selection`].
 //!
-//! # Encoding (pack version 1)
+//! # Encodings
 //!
-//! CBOR maps with small integer keys (`minicbor`), so the format is compact and each field
-//! can be added later under a new key without breaking older readers. Dates are days since
-//! 1970-01-01. Lab values travel as the text the laboratory printed ("6.9", "négatif"), which
-//! is shorter than a float and never shows a rounding artefact. Keys are listed on each field
-//! below; a key is never reused for another meaning.
+//! Two versions, told apart by their first byte, read forever; this version writes version 2.
+//!
+//! **Version 1** (the types below, as they derive): CBOR maps with small integer keys
+//! (`minicbor`), so each field can be added later under a new key without breaking older
+//! readers. Dates are days since 1970-01-01. Lab values travel as the text the laboratory
+//! printed ("6.9", "négatif"), which is shorter than a float and never shows a rounding
+//! artefact. Keys are listed on each field below; a key is never reused for another meaning.
+//!
+//! **Version 2** ([`v2`]): the same content as CBOR arrays, with a clinical [`codebook`] for
+//! common analytes and medicines, and each date and prescriber written once. It decodes to the
+//! same [`ConsultationPack`]: the version is how a pack travels, not what it says.
 //!
 //! # What an item's source proves (keys `source` and `proof`)
 //!
@@ -34,6 +40,9 @@
 //!
 //! A lab item's proof covers its latest value (the earlier ones come from other records); a
 //! letter's covers its heading, and its text when the text is shown.
+
+pub mod codebook;
+pub mod v2;
 
 use crate::model::Provenance;
 use chrono::{Days, NaiveDate};
@@ -494,14 +503,49 @@ impl ConsultationPack {
     }
 }
 
-/// CBOR bytes of a pack.
+/// CBOR bytes of a pack, as this version writes it: version 2.
 pub fn encode(pack: &ConsultationPack) -> Vec<u8> {
+    v2::encode(pack)
+}
+
+/// CBOR bytes of a pack in version 1, as Carnet wrote it before version 2: kept so that the
+/// frozen vectors are still written byte for byte and the two versions are held to the same
+/// content.
+pub fn encode_v1(pack: &ConsultationPack) -> Vec<u8> {
     minicbor::to_vec(pack).unwrap_or_default()
 }
 
-/// Reads a pack from CBOR; hostile input gets an error, never a panic.
-pub fn decode(bytes: &[u8]) -> Result<ConsultationPack, minicbor::decode::Error> {
-    minicbor::decode(bytes)
+/// Why a pack could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PackError {
+    /// A pack version, or a codebook, newer than this reader's.
+    #[error("pack version {0} is newer than this reader")]
+    UnsupportedVersion(u8),
+    #[error("the pack is malformed: {0}")]
+    Malformed(&'static str),
+}
+
+/// Reads a pack of either version from CBOR; hostile input gets an error, never a panic.
+pub fn decode(bytes: &[u8]) -> Result<ConsultationPack, PackError> {
+    const MALFORMED: PackError = PackError::Malformed("pack content");
+    match bytes.first() {
+        // A map: version 1.
+        Some(0xa0..=0xbf) => minicbor::decode(bytes).map_err(|_| MALFORMED),
+        // An array, whose first element is the version.
+        Some(0x80..=0x9f) => {
+            let mut d = minicbor::Decoder::new(bytes);
+            let version = d.array().and_then(|_| d.u8()).map_err(|_| MALFORMED)?;
+            match version {
+                v2::VERSION => v2::decode(bytes).map_err(|e| match e {
+                    v2::Invalid::NewerCodebook(_) => PackError::UnsupportedVersion(version),
+                    v2::Invalid::Malformed(what) => PackError::Malformed(what),
+                }),
+                v if v > v2::VERSION => Err(PackError::UnsupportedVersion(v)),
+                _ => Err(MALFORMED),
+            }
+        }
+        _ => Err(MALFORMED),
+    }
 }
 
 // What a pack carries is health data: `{:?}` names the type only.
