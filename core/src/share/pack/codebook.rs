@@ -366,8 +366,7 @@ mod tests {
             .chain(MEDICINES.iter().map(|m| format!("{}|{}\n", m.code, m.name)))
             .chain(FORMS.iter().chain(POSOLOGIES).map(|t| format!("{t}\n")))
             .collect();
-        use sha2::Digest;
-        let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(all.as_bytes()));
+        let digest = crate::crypto::digest::hex(&crate::crypto::digest::sha256(all.as_bytes()));
         assert_eq!(digest, FROZEN_SHA256, "codebook version 1 changed");
     }
 
