@@ -251,6 +251,10 @@ pub enum AuditAction {
         profile_id: ProfileId,
         kind: RecordKind,
     },
+    /// Records added together (an import, a batch), each named.
+    RecordsAdded {
+        records: Vec<AddedRecord>,
+    },
     RecordUpdated {
         record_id: RecordId,
         profile_id: ProfileId,
@@ -293,6 +297,14 @@ pub enum AuditAction {
     },
 }
 
+/// A record a batch added.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AddedRecord {
+    pub record_id: RecordId,
+    pub profile_id: ProfileId,
+    pub kind: RecordKind,
+}
+
 impl From<CoreAuditAction> for AuditAction {
     fn from(a: CoreAuditAction) -> Self {
         match a {
@@ -311,6 +323,16 @@ impl From<CoreAuditAction> for AuditAction {
                 record_id,
                 profile_id,
                 kind,
+            },
+            CoreAuditAction::RecordsAdded { records } => Self::RecordsAdded {
+                records: records
+                    .into_iter()
+                    .map(|r| AddedRecord {
+                        record_id: r.record_id,
+                        profile_id: r.profile_id,
+                        kind: r.kind,
+                    })
+                    .collect(),
             },
             CoreAuditAction::RecordUpdated {
                 record_id,

@@ -512,6 +512,20 @@ pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
 
 pub fn audit_log(events: &[AuditEvent]) {
     for e in events {
+        // A batch names its records in one event; the log shows one line per record, as for
+        // records added one by one.
+        if let carnet_core::vault::AuditAction::RecordsAdded { records } = &e.action {
+            for r in records {
+                say!(
+                    "{}  record_added record_id={} profile_id={} kind={}",
+                    e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    r.record_id,
+                    r.profile_id,
+                    r.kind.as_str()
+                );
+            }
+            continue;
+        }
         let line = serde_json::to_value(&e.action)
             .ok()
             .and_then(|v| v.as_object().cloned())

@@ -251,3 +251,61 @@ fn a_restored_vault_and_a_merged_one_verify() {
     restored.delete_profile(&profile.id).unwrap();
     assert_eq!(restored.verify().unwrap().rows_checked, 2);
 }
+
+#[test]
+fn a_batch_is_logged_in_a_few_events_that_name_every_record_and_vouch_for_each_row() {
+    use carnet_core::vault::{AuditAction, RECORDS_PER_EVENT};
+    let t = TestVault::new();
+    let profile = t.vault().add_profile(adult()).unwrap();
+    let before = t.vault().audit_log().unwrap().len();
+    let rows_before = t.vault().verify().unwrap().rows_checked as usize;
+    let count = RECORDS_PER_EVENT * 2 + 7;
+    let news = (0..count)
+        .map(|i| {
+            let body = if i % 2 == 0 {
+                allergy(AllergySeverity::Mild)
+            } else {
+                prescription("2026-09-01", "Amoxicilline", "1 g")
+            };
+            NewRecord::entered(profile.id, body)
+        })
+        .collect();
+    let ids = t.vault().add_records(news).unwrap();
+    let events = t.vault().audit_log().unwrap();
+    let batch: Vec<_> = events[before..]
+        .iter()
+        .map(|e| match &e.action {
+            AuditAction::RecordsAdded { records } => records.clone(),
+            other => panic!("not a batch event: {other:?}"),
+        })
+        .collect();
+    // Three events, not 2,007: each names its records, in order, with their profile and kind.
+    assert_eq!(batch.len(), 3);
+    let named: Vec<_> = batch.iter().flatten().collect();
+    assert_eq!(named.iter().map(|r| r.record_id).collect::<Vec<_>>(), ids);
+    assert!(named.iter().all(|r| r.profile_id == profile.id));
+    assert_eq!(named[1].kind, RecordKind::Prescription);
+    assert_eq!(named[2].kind, RecordKind::Allergy);
+    // Every row of the batch checked against the digest its event recorded.
+    assert_eq!(
+        t.vault().verify().unwrap().rows_checked as usize,
+        rows_before + count
+    );
+
+    // A single record still has its own event, and each row of the batch is vouched for.
+    t.vault()
+        .add_records(vec![NewRecord::entered(
+            profile.id,
+            allergy(AllergySeverity::Severe),
+        )])
+        .unwrap();
+    assert!(matches!(
+        t.vault().audit_log().unwrap().last().unwrap().action,
+        AuditAction::RecordAdded { .. }
+    ));
+    t.raw()
+        .execute("DELETE FROM records WHERE id = ?1", [ids[1500].as_bytes()])
+        .unwrap();
+    let what = tampered(t.vault().verify());
+    assert!(what.contains("deleted outside Carnet"), "{what}");
+}

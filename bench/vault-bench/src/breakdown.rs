@@ -230,7 +230,7 @@ pub fn measure(
     })?;
     part(
         "insert",
-        "clone provenance + body (core's write_record does)",
+        "clone provenance + body (core's write_record no longer does: it serializes a borrowed view)",
         ms,
     );
 
@@ -323,7 +323,7 @@ pub fn measure(
     })?;
     part(
         "insert",
-        "audit events: JSON-encode + seal, one per record",
+        "audit events: JSON-encode + seal, one per record (as the vault wrote them before it batched them)",
         ms,
     );
 

@@ -33,6 +33,11 @@ pub enum AuditAction {
         profile_id: ProfileId,
         kind: RecordKind,
     },
+    /// Records added together (an import, a batch): each one named, as [`Self::RecordAdded`]
+    /// names one; one event for up to [`RECORDS_PER_EVENT`] of them.
+    RecordsAdded {
+        records: Vec<AddedRecord>,
+    },
     RecordUpdated {
         record_id: RecordId,
         profile_id: ProfileId,
@@ -83,6 +88,18 @@ pub enum AuditAction {
         hello_signer: Option<String>,
     },
 }
+
+/// A record a [`AuditAction::RecordsAdded`] event added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedRecord {
+    pub record_id: RecordId,
+    pub profile_id: ProfileId,
+    pub kind: RecordKind,
+}
+
+/// How many records one [`AuditAction::RecordsAdded`] event names at most, so that an event
+/// stays small whatever the batch.
+pub const RECORDS_PER_EVENT: usize = 1000;
 
 /// An access receipt as the patient keeps it: who read which share, what and when. Instants
 /// are stored as Unix seconds.

@@ -142,6 +142,18 @@ pub(crate) fn row(
     }))
 }
 
+/// The digest of a record row from the columns just written, without reading it back: the
+/// same digest [`row`] reads (a test holds the two together).
+pub(crate) fn record_written(id: &[u8], profile_id: &[u8], kind: &str, body: &[u8]) -> RowDigest {
+    let columns = [profile_id.to_vec(), kind.as_bytes().to_vec(), body.to_vec()];
+    RowDigest {
+        table: "records".into(),
+        key: digest::hex(id),
+        digest: digest_of("records", id, &columns),
+        parent: Some(digest::hex(profile_id)),
+    }
+}
+
 /// Every row of the vouched-for tables as it is now, by (table, key).
 pub(crate) fn all_rows(conn: &Connection) -> Result<HashMap<(String, String), String>, VaultError> {
     let mut rows = HashMap::new();

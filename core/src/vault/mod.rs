@@ -26,7 +26,7 @@ mod rows;
 pub mod schema;
 mod transfer;
 
-pub use audit::{AuditAction, AuditEvent, Receipt};
+pub use audit::{AddedRecord, AuditAction, AuditEvent, RECORDS_PER_EVENT, Receipt};
 pub use chain::RowDigest;
 pub use error::VaultError;
 pub use history::HistoryReport;

@@ -7,7 +7,8 @@
 //! ([`Vault::add_checked_record`]).
 
 use super::attachments::{self, AttachmentWriter};
-use super::audit::{self, AuditAction};
+use super::audit::{self, AddedRecord, AuditAction};
+use super::chain::RowDigest;
 use super::cipher::RowCipher;
 use super::query::get_record;
 use super::rows::{self, profile_exists, stored_id};
@@ -20,16 +21,17 @@ use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashSet;
 use std::io::Read;
 
-/// Inserts a new record (validated by the caller, its profile known to exist) in the open
-/// transaction, with its audit entry: the one way a record comes into being. `id` is the
-/// record's id when it has one already (a signed record's), else a fresh one.
-fn insert_new(
+/// Writes a new record (validated by the caller, its profile known to exist) in the open
+/// transaction, without its audit entry ([`audit_added`] writes it, for one record or a
+/// batch): the one way a record comes into being. `id` is the record's id when it has one
+/// already (a signed record's), else a fresh one. Returns the digest of the row written.
+fn write_new(
     conn: &Connection,
     cipher: &RowCipher,
     new: NewRecord,
     id: Option<RecordId>,
     now: DateTime<Utc>,
-) -> Result<Record, VaultError> {
+) -> Result<(Record, RowDigest), VaultError> {
     let id = match id {
         Some(id) if rows::find_record(conn, cipher, &id)?.is_some() => {
             return Err(VaultError::DuplicateRecord);
@@ -50,17 +52,57 @@ fn insert_new(
         body: new.body,
         attachments: Vec::new(),
     };
-    rows::write_record(conn, cipher, &record)?;
-    audit::append(
-        conn,
-        cipher,
-        AuditAction::RecordAdded {
+    let digest = rows::write_record(conn, cipher, &record)?;
+    Ok((record, digest))
+}
+
+/// [`write_new`] and its audit entry, for a record added alone.
+fn insert_new(
+    conn: &Connection,
+    cipher: &RowCipher,
+    new: NewRecord,
+    id: Option<RecordId>,
+    now: DateTime<Utc>,
+) -> Result<Record, VaultError> {
+    let (record, digest) = write_new(conn, cipher, new, id, now)?;
+    audit_added(conn, cipher, std::slice::from_ref(&record), vec![digest])?;
+    Ok(record)
+}
+
+/// The audit entries of records just written, with their rows' digests: `RecordAdded` for one
+/// record, else one `RecordsAdded` per [`audit::RECORDS_PER_EVENT`] records, each naming
+/// every record it added. One event per batch instead of one per record: the log says the
+/// same (which records, of whom, of what kind) for a fraction of the writes.
+fn audit_added(
+    conn: &Connection,
+    cipher: &RowCipher,
+    records: &[Record],
+    digests: Vec<RowDigest>,
+) -> Result<(), VaultError> {
+    if let [record] = records {
+        let action = AuditAction::RecordAdded {
             record_id: record.id,
             profile_id: record.profile_id,
             kind: record.kind(),
-        },
-    )?;
-    Ok(record)
+        };
+        return audit::append_with_rows(conn, cipher, action, digests);
+    }
+    let mut digests = digests.into_iter();
+    for chunk in records.chunks(audit::RECORDS_PER_EVENT) {
+        let action = AuditAction::RecordsAdded {
+            records: chunk
+                .iter()
+                .map(|r| AddedRecord {
+                    record_id: r.id,
+                    profile_id: r.profile_id,
+                    kind: r.kind(),
+                })
+                .collect(),
+        };
+        let rows = digests.by_ref().take(chunk.len()).collect();
+        audit::append_with_rows(conn, cipher, action, rows)?;
+    }
+    Ok(())
 }
 
 fn require_file_name(file_name: &str) -> Result<(), VaultError> {
@@ -104,6 +146,7 @@ impl Vault {
         let now = crate::time::now();
         self.write(|tx, cipher| {
             let mut added = Vec::with_capacity(news.len());
+            let mut digests = Vec::with_capacity(news.len());
             let mut known_profiles = HashSet::new();
             for new in news {
                 if !known_profiles.contains(&new.profile_id) {
@@ -116,8 +159,11 @@ impl Vault {
                     provenance: new.provenance.declared(),
                     ..new
                 };
-                added.push(insert_new(tx, cipher, new, None, now)?);
+                let (record, digest) = write_new(tx, cipher, new, None, now)?;
+                added.push(record);
+                digests.push(digest);
             }
+            audit_added(tx, cipher, &added, digests)?;
             Ok(added)
         })
     }

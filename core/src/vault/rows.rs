@@ -3,6 +3,7 @@
 //! associated data names the table and that address ([`super::cipher`]).
 
 use super::VaultError;
+use super::chain::{self, RowDigest};
 use super::cipher::RowCipher;
 use crate::model::{Profile, ProfileId, Provenance, Record, RecordBody, RecordId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,7 +14,7 @@ pub(crate) const PROFILES: &str = "profiles";
 pub(crate) const RECORDS: &str = "records";
 
 /// What is sealed in `records.body`: the record without the columns that are its address.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredRecord {
     issued_on: NaiveDate,
     created_at: DateTime<Utc>,
@@ -23,6 +24,16 @@ struct StoredRecord {
 }
 
 /// An id column as stored: 16 bytes, else the file is damaged.
+/// [`StoredRecord`] borrowing the record it writes: the same JSON, without copying the body.
+#[derive(Serialize)]
+struct StoredRecordRef<'a> {
+    issued_on: NaiveDate,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    provenance: &'a Provenance,
+    body: &'a RecordBody,
+}
+
 pub(crate) fn stored_id<T: From<[u8; 16]>>(
     bytes: Vec<u8>,
     what: &'static str,
@@ -45,14 +56,14 @@ pub(crate) fn write_record(
     conn: &Connection,
     cipher: &RowCipher,
     record: &Record,
-) -> Result<(), VaultError> {
+) -> Result<RowDigest, VaultError> {
     let kind = record.kind().as_str();
-    let stored = StoredRecord {
+    let stored = StoredRecordRef {
         issued_on: record.issued_on,
         created_at: record.created_at,
         updated_at: record.updated_at,
-        provenance: record.provenance.clone(),
-        body: record.body.clone(),
+        provenance: &record.provenance,
+        body: &record.body,
     };
     let sealed = cipher.seal_json(
         RECORDS,
@@ -70,7 +81,12 @@ pub(crate) fn write_record(
         kind,
         sealed
     ])?;
-    Ok(())
+    Ok(chain::record_written(
+        record.id.as_bytes(),
+        record.profile_id.as_bytes(),
+        kind,
+        &sealed,
+    ))
 }
 
 /// A record from its sealed row.
