@@ -29,9 +29,12 @@
       bad_image: 'Image illisible.',
       camera_denied: 'La webcam n’est pas disponible.',
       read_items: 'Lu : ',
+      // [one, several]
       sections: {
-        allergies: 'allergies', conditions: 'pathologies', medications: 'médicaments',
-        stopped: 'arrêts', labs: 'résultats', immunisations: 'vaccins', letters: 'courriers',
+        allergies: ['allergie', 'allergies'], conditions: ['pathologie', 'pathologies'],
+        medications: ['médicament', 'médicaments'], stopped: ['arrêt', 'arrêts'],
+        labs: ['résultat', 'résultats'], immunisations: ['vaccin', 'vaccins'],
+        letters: ['courrier', 'courriers'],
       },
     },
     en: {
@@ -50,8 +53,10 @@
       camera_denied: 'The webcam is not available.',
       read_items: 'Read: ',
       sections: {
-        allergies: 'allergies', conditions: 'conditions', medications: 'medications',
-        stopped: 'stops', labs: 'results', immunisations: 'vaccines', letters: 'letters',
+        allergies: ['allergy', 'allergies'], conditions: ['condition', 'conditions'],
+        medications: ['medication', 'medications'], stopped: ['stop', 'stops'],
+        labs: ['result', 'results'], immunisations: ['vaccine', 'vaccines'],
+        letters: ['letter', 'letters'],
       },
     },
   };
@@ -101,7 +106,7 @@
   function showRead() {
     if (!read) return;
     const t = TEXT[lang];
-    const parts = Object.entries(read).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${t.sections[k]}`);
+    const parts = Object.entries(read).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${t.sections[k][n === 1 ? 0 : 1]}`);
     $('read-items').textContent = t.read_items + parts.join(', ');
   }
 
