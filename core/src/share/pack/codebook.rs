@@ -28,7 +28,7 @@ pub const VERSION: u8 = 1;
 /// A common analyte: its LOINC code, its name as French laboratories print it, its usual unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Analyte {
-    /// "LOINC:718-7" is written "718-7" here; the pack's lab code is the bare LOINC code.
+    /// The bare LOINC code, as a pack's lab result carries it ("718-7").
     pub loinc: &'static str,
     pub name: &'static str,
     pub unit: &'static str,
