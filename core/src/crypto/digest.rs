@@ -40,7 +40,7 @@ impl Hasher {
 
 /// Lowercase hexadecimal, for digests shown or stored as text.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 /// SHA-256 of `bytes` with no domain: only where a format defines it so (a frame's transfer

@@ -13,15 +13,13 @@
 //! row. A ciphertext copied to another row, table or vault fails authentication.
 //! Random 192-bit nonces make collisions negligible for any number of rows a phone holds.
 
-use super::{CryptoError, SecretKey};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use super::{CryptoError, SecretKey, xchacha};
 use rand::RngCore;
 use rand::rngs::OsRng;
 
 pub const SEALED_V1: u8 = 1;
-const NONCE_LEN: usize = 24;
-const TAG_LEN: usize = 16;
+const NONCE_LEN: usize = xchacha::NONCE_LEN;
+const TAG_LEN: usize = xchacha::TAG_LEN;
 /// Bytes an envelope adds to its plaintext.
 pub const OVERHEAD: usize = 1 + NONCE_LEN + TAG_LEN;
 
@@ -32,7 +30,8 @@ pub struct AssociatedData(Vec<u8>);
 impl AssociatedData {
     /// Starts with the purpose, e.g. `"vault.record"`.
     pub fn new(purpose: &str) -> Self {
-        Self::default().with(purpose.as_bytes())
+        // Room for a row's address (vault, record, profile, kind) without growing.
+        Self(Vec::with_capacity(128)).with(purpose.as_bytes())
     }
 
     pub fn with(mut self, part: &[u8]) -> Self {
@@ -80,21 +79,12 @@ fn seal_under(
     plaintext: &[u8],
     nonce: [u8; NONCE_LEN],
 ) -> Result<Vec<u8>, CryptoError> {
-    let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let aad = ad.for_version(SEALED_V1);
-    let ciphertext = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: plaintext,
-                aad: &aad,
-            },
-        )
-        .map_err(|_| CryptoError::Malformed("plaintext too long"))?;
     let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
     out.push(SEALED_V1);
     out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
+    out.extend_from_slice(plaintext);
+    xchacha::seal_appending(key.as_bytes(), &nonce, &aad, &mut out, 1 + NONCE_LEN)?;
     Ok(out)
 }
 
@@ -115,18 +105,10 @@ pub fn open(
         return Err(CryptoError::Malformed("too short"));
     }
     let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-    let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
-    let aad = ad.for_version(version);
-    cipher
-        .decrypt(
-            XNonce::from_slice(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: &aad,
-            },
-        )
-        .map(zeroize::Zeroizing::new)
-        .map_err(|_| CryptoError::Authentication)
+    let nonce: &[u8; NONCE_LEN] = nonce
+        .try_into()
+        .map_err(|_| CryptoError::Malformed("too short"))?;
+    xchacha::open(key.as_bytes(), nonce, &ad.for_version(version), ciphertext)
 }
 
 #[cfg(test)]

@@ -4,15 +4,13 @@
 //! nonce never repeats under the same key. [`OneTimeKey::seal`] and [`OneTimeKey::open`]
 //! consume the key, so it cannot be used twice by mistake.
 
-use super::CryptoError;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use super::{CryptoError, xchacha};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
 /// Bytes of the AEAD tag a sealed message carries.
-pub const TAG_LEN: usize = 16;
+pub const TAG_LEN: usize = xchacha::TAG_LEN;
 
 pub struct OneTimeKey {
     key: Zeroizing<[u8; 32]>,
@@ -41,30 +39,13 @@ impl OneTimeKey {
 
     /// Seals `plaintext`, bound to `ad`: the ciphertext followed by its 16-byte tag.
     pub fn seal(self, ad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        XChaCha20Poly1305::new(self.key.as_ref().into())
-            .encrypt(
-                XNonce::from_slice(&self.nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: ad,
-                },
-            )
-            .map_err(|_| CryptoError::Malformed("plaintext too long"))
+        xchacha::seal(&self.key, &self.nonce, ad, plaintext)
     }
 
     /// Opens what [`OneTimeKey::seal`] made; any change to it or to `ad` is
     /// [`CryptoError::Authentication`], and no unauthenticated byte is returned.
     pub fn open(self, ad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        XChaCha20Poly1305::new(self.key.as_ref().into())
-            .decrypt(
-                XNonce::from_slice(&self.nonce),
-                Payload {
-                    msg: sealed,
-                    aad: ad,
-                },
-            )
-            .map(Zeroizing::new)
-            .map_err(|_| CryptoError::Authentication)
+        xchacha::open(&self.key, &self.nonce, ad, sealed)
     }
 }
 

@@ -77,12 +77,12 @@ fn value_bytes(v: rusqlite::types::ValueRef<'_>) -> Vec<u8> {
     }
 }
 
-fn digest_of(table: &str, key: &[u8], columns: &[Vec<u8>]) -> String {
+fn digest_of<C: AsRef<[u8]>>(table: &str, key: &[u8], columns: &[C]) -> String {
     let mut h = Hasher::new(ROW_DOMAIN);
     h.update_with_length(table.as_bytes())
         .update_with_length(key);
     for c in columns {
-        h.update_with_length(c);
+        h.update_with_length(c.as_ref());
     }
     digest::hex(&h.finalize())
 }
@@ -145,7 +145,7 @@ pub(crate) fn row(
 /// The digest of a record row from the columns just written, without reading it back: the
 /// same digest [`row`] reads (a test holds the two together).
 pub(crate) fn record_written(id: &[u8], profile_id: &[u8], kind: &str, body: &[u8]) -> RowDigest {
-    let columns = [profile_id.to_vec(), kind.as_bytes().to_vec(), body.to_vec()];
+    let columns = [profile_id, kind.as_bytes(), body];
     RowDigest {
         table: "records".into(),
         key: digest::hex(id),
