@@ -118,7 +118,9 @@ mod tests {
     #[test]
     fn a_date_is_written_as_its_format_says_at_every_year() {
         let mut years: Vec<i32> = (-1100..=11000).step_by(7).collect();
-        years.extend([-262_143, -10_000, -1, 0, 1, 999, 1000, 9999, 10_000, 262_142]);
+        years.extend([
+            -262_143, -10_000, -1, 0, 1, 999, 1000, 9999, 10_000, 262_142,
+        ]);
         for year in years {
             for (month, day) in [(1, 1), (2, 28), (12, 31)] {
                 if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {

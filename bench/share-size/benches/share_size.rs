@@ -199,6 +199,14 @@ fn main() -> Result<(), BoxError> {
         measure("demo", &fixture.adult, now, &key)?,
         measure("heavy", &fixture.heavy, now, &key)?,
     ];
+    // The heavy patient again, sharing the three letters' full text (a choice the patient
+    // makes; off by default): the app shows it as frames.
+    let with_text = carnet_core::share::Selection {
+        letter_text: true,
+        ..Default::default()
+    };
+    let (text_pack, letters) =
+        carnet_share_size::carnet::encode_with(&fixture.heavy, now, &with_text)?;
     if let Some(dir) = std::env::var_os("SHARE_SIZE_DUMP") {
         dump(std::path::Path::new(&dir), &reports)?;
     }
@@ -209,6 +217,23 @@ fn main() -> Result<(), BoxError> {
     println!();
     print_table(&reports);
     print_notes(&reports);
+    println!();
+    let text_chars: usize = text_pack
+        .letters
+        .iter()
+        .filter_map(|l| l.body.as_ref())
+        .map(|b| b.chars().count())
+        .sum();
+    println!(
+        "heavy pack with letter text ({} letters, {text_chars} characters of text): pack CBOR {} B -> DEFLATE with the dictionary {} B -> sealed {} B; as one code version {}; the app shows {} frames of version {} at most",
+        text_pack.letters.len(),
+        letters.encoded.content_bytes,
+        letters.encoded.compressed_bytes,
+        letters.encoded.payload_bytes,
+        version(letters.encoded.version),
+        letters.frames.max(1),
+        version(letters.frame_version.or(letters.encoded.version)),
+    );
     println!();
     println!(
         "Columns: content = pack CBOR / JWT payload JSON / hcert CBOR; compressed = after DEFLATE / DEFLATE / zlib (of the COSE message); payload = sealed share / JWS / zlib'd COSE; vs SHC = versions relative to the SMART Health Card."

@@ -33,8 +33,16 @@ pub fn encode(
     summary: &PatientSummary,
     now: u64,
 ) -> Result<(ConsultationPack, CarnetShare), BoxError> {
-    let selection = Selection::default();
-    let pack = selection::build(summary, &selection);
+    encode_with(summary, now, &Selection::default())
+}
+
+/// Shares `summary` with `selection`, sealed to a fresh hello at `now`.
+pub fn encode_with(
+    summary: &PatientSummary,
+    now: u64,
+    selection: &Selection,
+) -> Result<(ConsultationPack, CarnetShare), BoxError> {
+    let pack = selection::build(summary, selection);
     let cbor = pack::encode(&pack);
     let compressed = compress::compress(&cbor);
     let now = carnet_core::time::from_unix_unsigned(now).ok_or("time out of range")?;
@@ -43,7 +51,7 @@ pub fn encode(
         carnet_core::time::after(now, DEFAULT_SHARE_LIFETIME).ok_or("time out of range")?;
     let prepared = share::prepare(
         summary,
-        &selection,
+        selection,
         &share::SignedRecords::none(),
         Some(session.hello()),
         expires_at,

@@ -351,13 +351,13 @@ pub fn heavy_records(today: NaiveDate) -> Result<Vec<RecordBody>, BoxError> {
             notes: None,
         }))
     };
-    let letter = |author: &str, specialty: &str, days: u64, subject: &str| {
+    let letter = |author: &str, specialty: &str, days: u64, subject: &str, body: &str| {
         RecordBody::Letter(Letter {
             author: author.into(),
             specialty: Some(specialty.into()),
             date: ago(today, days),
             subject: subject.into(),
-            body: "Cher confrère, ... Bien confraternellement.".into(),
+            body: body.into(),
         })
     };
     Ok(vec![
@@ -528,18 +528,69 @@ pub fn heavy_records(today: NaiveDate) -> Result<Vec<RecordBody>, BoxError> {
             "cardiologie",
             25,
             "Insuffisance cardiaque : introduction du sacubitril/valsartan",
+            CARDIOLOGY_LETTER,
         ),
         letter(
             "Dr Sophie Nguyen",
             "ophtalmologie",
             70,
             "Suivi du glaucome : pression intraoculaire stable",
+            OPHTHALMOLOGY_LETTER,
         ),
         letter(
             "Dr Paul Moreau",
             "psychiatrie",
             55,
             "Épisode dépressif : poursuite de la sertraline",
+            PSYCHIATRY_LETTER,
         ),
     ])
 }
+
+/// The heavy patient's letters, as specialists write them back to the GP (invented): their
+/// text travels only when the patient shares it (`Selection::letter_text`), which the
+/// benchmark measures as the frame count "with letter text".
+const CARDIOLOGY_LETTER: &str = "Cher confrère,
+
+J'ai revu ce jour en consultation votre patient, suivi pour une insuffisance cardiaque à \
+fraction d'éjection altérée (FEVG 32 % à l'échographie du mois dernier), d'origine ischémique, \
+dans un contexte de diabète de type 2 et d'insuffisance rénale chronique modérée.
+
+Il reste essoufflé au deuxième étage (NYHA II-III), sans orthopnée ni œdème des membres \
+inférieurs. Poids stable à 84 kg. TA 118/72 mmHg, FC 64/min, en rythme sinusal. La kaliémie \
+est à 4,6 mmol/L et la créatinine à 132 µmol/L (DFG 48 mL/min/1,73 m²).
+
+J'introduis le sacubitril/valsartan 24/26 mg matin et soir, en remplacement du ramipril, \
+qui doit être arrêté 36 heures avant la première prise. Le bisoprolol et le furosémide sont \
+poursuivis sans changement. Je vous remercie de contrôler la kaliémie et la créatinine à \
+deux semaines ; en cas de kaliémie supérieure à 5,5 mmol/L ou de TA systolique inférieure à \
+95 mmHg, merci de m'appeler. Nous augmenterons la dose à 49/51 mg si la tolérance est bonne.
+
+Je le reverrai dans trois mois avec une nouvelle échographie.
+
+Bien confraternellement.";
+
+const OPHTHALMOLOGY_LETTER: &str = "Cher confrère,
+
+Votre patiente est suivie pour un glaucome chronique à angle ouvert bilatéral. La pression \
+intraoculaire est ce jour de 16 mmHg à droite et 17 mmHg à gauche sous latanoprost une goutte \
+le soir dans chaque œil, stable depuis un an. Le champ visuel est inchangé, l'OCT des fibres \
+optiques ne montre pas de progression.
+
+Je poursuis le traitement à l'identique. Attention : le timolol est à éviter chez elle en \
+raison de l'asthme. Prochain contrôle dans six mois avec champ visuel.
+
+Bien confraternellement.";
+
+const PSYCHIATRY_LETTER: &str = "Cher confrère,
+
+J'ai revu votre patient pour le suivi de son épisode dépressif caractérisé d'intensité \
+modérée. L'humeur s'est nettement améliorée depuis l'augmentation de la sertraline à 100 mg \
+par jour, le sommeil est restauré, il n'y a pas d'idées suicidaires. Il a repris son activité \
+à mi-temps thérapeutique.
+
+Je propose de poursuivre la sertraline 100 mg au moins six mois après la rémission, puis \
+d'envisager une diminution progressive. Pas d'association aux triptans ni au tramadol \
+(risque de syndrome sérotoninergique). Je le revois dans deux mois.
+
+Bien confraternellement.";

@@ -82,7 +82,7 @@ pub fn run(
         library: "carnet-core over bundled SQLite".into(),
         settings: vec![
             format!(
-                "Argon2id m={} MiB t={} p={}; XChaCha20-Poly1305 per row; one audit event per batch of up to 1,000 records, naming each",
+                "Argon2id m={} MiB t={} p={}; XChaCha20-Poly1305 per row (HChaCha20, then ring's ChaCha20-Poly1305); one audit event per batch of up to 1,000 records, naming each",
                 options.kdf.m_kib / 1024,
                 options.kdf.t,
                 options.kdf.p

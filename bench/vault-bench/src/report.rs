@@ -4,8 +4,11 @@
 use crate::breakdown::Breakdown;
 use carnet_sql_workload::{EngineReport, Plan, Samples, median};
 
-/// Carnet may take at most this many times plain SQLite's time on insert and list.
-pub const AIM_VS_SQLITE: f64 = 1.3;
+/// Carnet may take at most this many times plain SQLite's time to insert (the aim of the
+/// issue "Faster and smaller").
+pub const AIM_INSERT_VS_SQLITE: f64 = 1.3;
+/// Carnet may take at most this many times plain SQLite's time to list.
+pub const AIM_LIST_VS_SQLITE: f64 = 1.2;
 
 fn ms(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
@@ -30,7 +33,8 @@ struct Row {
 
 enum Aim {
     None(&'static str),
-    WithinOfSqlite,
+    /// At most this many times plain SQLite's time.
+    WithinOfSqlite(f64),
     FasterThanSqlcipher,
 }
 
@@ -38,7 +42,7 @@ const ROWS: &[Row] = &[
     Row {
         label: "insert (one transaction)",
         pick: |s| &s.insert,
-        aim: Aim::WithinOfSqlite,
+        aim: Aim::WithinOfSqlite(AIM_INSERT_VS_SQLITE),
     },
     Row {
         label: "unlock (KDF, open, checks)",
@@ -48,7 +52,7 @@ const ROWS: &[Row] = &[
     Row {
         label: "list, after unlock",
         pick: |s| &s.list,
-        aim: Aim::WithinOfSqlite,
+        aim: Aim::WithinOfSqlite(AIM_LIST_VS_SQLITE),
     },
     Row {
         label: "unlock + list",
@@ -124,9 +128,9 @@ pub fn print(
         let vs_cipher = ratio(c, s);
         let aim = match row.aim {
             Aim::None(note) => note.to_owned(),
-            Aim::WithinOfSqlite => match vs_plain {
-                Some(r) if r <= AIM_VS_SQLITE => format!("<= {AIM_VS_SQLITE}x SQLite: met"),
-                Some(_) => format!("<= {AIM_VS_SQLITE}x SQLite: MISSED"),
+            Aim::WithinOfSqlite(aim) => match vs_plain {
+                Some(r) if r <= aim => format!("<= {aim}x SQLite: met"),
+                Some(_) => format!("<= {aim}x SQLite: MISSED"),
                 None => String::new(),
             },
             Aim::FasterThanSqlcipher => match vs_cipher {
