@@ -310,7 +310,9 @@ impl From<ShareError> for CarnetError {
         match e {
             ShareError::Code(q) => q.into(),
             ShareError::Compression(c) => c.into(),
-            ShareError::UnsupportedVersion(_) => Self::NewerVersion { reason },
+            ShareError::UnsupportedVersion(_) | ShareError::NewerCodebook(_) => {
+                Self::NewerVersion { reason }
+            }
             ShareError::Expired { .. } => Self::ShareExpired { reason },
             ShareError::HelloExpired => Self::HelloExpired { reason },
             ShareError::UnverifiedHello => Self::UnverifiedRecipient { reason },

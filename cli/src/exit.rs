@@ -304,7 +304,7 @@ impl From<ShareError> for CliError {
             ShareError::WrongKey | ShareError::NeedsDoctorSession => Exit::WrongKey,
             ShareError::Expired { .. } | ShareError::HelloExpired => Exit::Expired,
             ShareError::Tampered | ShareError::EmergencyCardDamaged => Exit::Integrity,
-            ShareError::UnsupportedVersion(_) => Exit::Newer,
+            ShareError::UnsupportedVersion(_) | ShareError::NewerCodebook(_) => Exit::Newer,
             ShareError::Incomplete => Exit::NotFound,
             ShareError::UnverifiedHello => Exit::Usage,
             ShareError::Malformed(_)

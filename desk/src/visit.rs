@@ -34,9 +34,9 @@ fn reason(e: &ShareError) -> &'static str {
             QrError::NoCodeInImage => "looking",
             QrError::OtherTransfer => "other_share",
             QrError::BadImage | QrError::ImageTooComplex => "bad_image",
+            QrError::UnsupportedVersion(_) => "newer",
             QrError::NotACarnetCode
             | QrError::UnexpectedKind { .. }
-            | QrError::UnsupportedVersion(_)
             | QrError::NoDataMatrixInImage => "not_a_share",
             QrError::Malformed(_)
             | QrError::Truncated
@@ -44,7 +44,8 @@ fn reason(e: &ShareError) -> &'static str {
             | QrError::FrameRejected(_)
             | QrError::DoesNotFit { .. } => "damaged",
         },
-        ShareError::Malformed(_) | ShareError::UnsupportedVersion(_) => "not_a_share",
+        ShareError::UnsupportedVersion(_) | ShareError::NewerCodebook(_) => "newer",
+        ShareError::Malformed(_) => "not_a_share",
         ShareError::EmergencyCardDamaged | ShareError::UnverifiedHello => "not_a_share",
         ShareError::Truncated
         | ShareError::TooLarge
@@ -130,5 +131,80 @@ impl Visit {
     pub fn image(&mut self, bytes: &[u8], now: DateTime<Utc>) -> Outcome {
         let result = self.reader.push_image(bytes, now);
         self.outcome(result, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use carnet_core::qr::text::CodeKind;
+    use carnet_core::share::compress::CompressionError;
+
+    /// Every kind of refusal, once.
+    fn every_refusal() -> Vec<ShareError> {
+        let codes = [
+            QrError::NotACarnetCode,
+            QrError::UnsupportedVersion(9),
+            QrError::UnexpectedKind {
+                expected: CodeKind::Share,
+                found: CodeKind::Hello,
+            },
+            QrError::Malformed("x"),
+            QrError::Truncated,
+            QrError::TooLarge,
+            QrError::FrameRejected("x"),
+            QrError::OtherTransfer,
+            QrError::NoCodeInImage,
+            QrError::NoDataMatrixInImage,
+            QrError::BadImage,
+            QrError::ImageTooComplex,
+            QrError::DoesNotFit { max_version: 25 },
+        ];
+        let mut all: Vec<ShareError> = codes.into_iter().map(ShareError::Code).collect();
+        all.extend([
+            ShareError::UnsupportedVersion(9),
+            ShareError::NewerCodebook(9),
+            ShareError::Malformed("x"),
+            ShareError::Truncated,
+            ShareError::TooLarge,
+            ShareError::Expired {
+                expired_at: "2026-01-01 00:00".into(),
+            },
+            ShareError::HelloExpired,
+            ShareError::HelloSignatureMismatch,
+            ShareError::WrongKey,
+            ShareError::Tampered,
+            ShareError::NeedsDoctorSession,
+            ShareError::Compression(CompressionError::Corrupt),
+            ShareError::Incomplete,
+            ShareError::EmergencyCardDamaged,
+            ShareError::UnverifiedHello,
+        ]);
+        all
+    }
+
+    #[test]
+    fn a_share_from_a_newer_carnet_asks_for_an_update_not_a_share() {
+        for newer in [
+            ShareError::Code(QrError::UnsupportedVersion(9)),
+            ShareError::UnsupportedVersion(9),
+            ShareError::NewerCodebook(9),
+        ] {
+            assert_eq!(reason(&newer), "newer", "{newer}");
+        }
+        assert_eq!(reason(&ShareError::Malformed("x")), "not_a_share");
+    }
+
+    #[test]
+    fn every_refusal_has_its_words_in_french_and_in_english() {
+        let script = include_str!("page/desk.js");
+        let (french, english) = script
+            .split_once("\n    en: {")
+            .unwrap_or_else(|| panic!("desk.js has no English block"));
+        for e in every_refusal() {
+            let key = format!("\n      {}: ", reason(&e));
+            assert!(french.contains(&key), "no French text for {key:?} ({e})");
+            assert!(english.contains(&key), "no English text for {key:?} ({e})");
+        }
     }
 }

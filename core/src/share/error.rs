@@ -13,6 +13,10 @@ pub enum ShareError {
         "this share uses format version {0}, which this version of Carnet cannot read; update the app"
     )]
     UnsupportedVersion(u8),
+    #[error(
+        "this share uses clinical codebook version {0}, which this version of Carnet cannot read; update the app"
+    )]
+    NewerCodebook(u8),
     #[error("the share is malformed: {0}")]
     Malformed(&'static str),
     #[error("the share is truncated")]

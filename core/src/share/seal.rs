@@ -306,6 +306,7 @@ pub fn open(
     let cbor = Zeroizing::new(compress::decompress(&plaintext)?);
     let mut pack = pack::decode(&cbor).map_err(|e| match e {
         pack::PackError::UnsupportedVersion(v) => ShareError::UnsupportedVersion(v),
+        pack::PackError::NewerCodebook(v) => ShareError::NewerCodebook(v),
         pack::PackError::Malformed(what) => ShareError::Malformed(what),
     })?;
     let proofs = super::proofs::check(&mut pack, store, now);

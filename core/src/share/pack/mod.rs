@@ -518,9 +518,12 @@ pub fn encode_v1(pack: &ConsultationPack) -> Vec<u8> {
 /// Why a pack could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PackError {
-    /// A pack version, or a codebook, newer than this reader's.
+    /// A pack version newer than this reader's.
     #[error("pack version {0} is newer than this reader")]
     UnsupportedVersion(u8),
+    /// A version-2 pack written with a clinical codebook newer than this reader's.
+    #[error("clinical codebook version {0} is newer than this reader")]
+    NewerCodebook(u8),
     #[error("the pack is malformed: {0}")]
     Malformed(&'static str),
 }
@@ -537,7 +540,7 @@ pub fn decode(bytes: &[u8]) -> Result<ConsultationPack, PackError> {
             let version = d.array().and_then(|_| d.u8()).map_err(|_| MALFORMED)?;
             match version {
                 v2::VERSION => v2::decode(bytes).map_err(|e| match e {
-                    v2::Invalid::NewerCodebook(_) => PackError::UnsupportedVersion(version),
+                    v2::Invalid::NewerCodebook(codebook) => PackError::NewerCodebook(codebook),
                     v2::Invalid::Malformed(what) => PackError::Malformed(what),
                 }),
                 v if v > v2::VERSION => Err(PackError::UnsupportedVersion(v)),

@@ -1171,7 +1171,7 @@ mod tests {
         newer.codebook = 9;
         assert_eq!(
             decode_any(&minicbor::to_vec(&newer).unwrap()),
-            Err(super::super::PackError::UnsupportedVersion(VERSION))
+            Err(super::super::PackError::NewerCodebook(9))
         );
         newer.version = 3;
         assert_eq!(
