@@ -650,10 +650,16 @@ fn a_desk_with_a_practitioners_key_says_who_it_is_and_hands_back_a_receipt() {
         }),
     );
     let visit = &seen["visits"][0];
+    // The desk's own certificate, verified by its trust folder, in the page's language.
     let who = visit["hello_who"].as_str().unwrap();
     assert!(
-        !who.contains("UNVERIFIED") && !who.contains("sans certificat"),
+        who.contains(", vérifié par ") && !who.contains("NON") && !who.contains("verified by"),
         "{who}"
+    );
+    let who_en = visit["hello_who_en"].as_str().unwrap();
+    assert!(
+        who_en.contains(", verified by ") && !who_en.contains("vérifié"),
+        "{who_en}"
     );
     let summary = visit["summary"].as_str().unwrap();
     shows_the_treatment(summary);

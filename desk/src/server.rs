@@ -21,7 +21,7 @@ use crate::guard::{self, Guard, Kind, Refusal};
 use crate::visit::Visit;
 use carnet_core::qr::QrMatrix;
 use carnet_core::share::printable::{self, Lang};
-use carnet_core::share::{DoctorSession, ShareError, receipt};
+use carnet_core::share::{DoctorSession, Recipient, ShareError, receipt};
 use carnet_core::time::{Clock, SystemClock};
 use carnet_core::trust::{Signer, SoftwareSigner, TrustStore};
 use chrono::{DateTime, Utc};
@@ -192,10 +192,21 @@ impl Desk {
             (false, "favicon.svg") => asset(ICON, "image/svg+xml"),
             (false, "hello.json") => self.with_visit(|v| {
                 let hello = v.hello();
-                let practitioner = self
-                    .signer
-                    .as_ref()
-                    .map(|_| hello.recipient(&self.trust, now).describe());
+                // As fields, so that the page says "vérifié par" or "verified by" itself.
+                let practitioner =
+                    self.signer
+                        .as_ref()
+                        .map(|_| match hello.recipient(&self.trust, now) {
+                            Recipient::Verified(p) => serde_json::json!({
+                                "verified": true,
+                                "who": p.identity.describe(),
+                                "anchor": p.anchor,
+                            }),
+                            Recipient::Unverified { reason } => serde_json::json!({
+                                "verified": false,
+                                "reason": reason,
+                            }),
+                        });
                 json(&serde_json::json!({
                     "fingerprint": hello.fingerprint(),
                     "expires_at": hello.expires_at.to_rfc3339(),

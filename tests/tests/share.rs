@@ -692,6 +692,10 @@ fn printable_page_is_self_contained_escaped_and_bilingual() {
         share::printable::Lang::En,
     );
     assert!(en.contains("Current medications") && en.contains("Latest lab results"));
+    // Each language's typography: "Synthèse de consultation : …", "Consultation summary: …".
+    assert!(fr.contains("Synthèse de consultation : "), "French colon");
+    assert!(!fr.contains("Synthèse de consultation: "));
+    assert!(en.contains("Consultation summary: "));
 }
 
 #[test]

@@ -108,6 +108,7 @@ const fs = require('fs');
         });
         out.summary_en = await page.frameLocator('#summary').locator('body').innerText();
         out.items_read_en = await page.textContent('#read-items');
+        out.hello_who_en = await page.textContent('#hello-who');
       }
     }
     result.visits.push(out);

@@ -331,12 +331,19 @@ pub fn render(share: &OpenedShare, today: NaiveDate, printed_at: &str, lang: Lan
     }
     h.push_str("</p>");
     if let Some(c) = &p.emergency_contact {
-        let _ = write!(h, "<p class=\"meta\">{}: {}</p>", l.contact, esc(c));
+        let _ = write!(
+            h,
+            "<p class=\"meta\">{}{} {}</p>",
+            l.contact,
+            l.colon,
+            esc(c)
+        );
     }
     let _ = write!(
         h,
-        "<p class=\"meta\">{}: {} · {} {}</p>",
+        "<p class=\"meta\">{}{} {} · {} {}</p>",
         l.title,
+        l.colon,
         esc(&format!(
             "{} {}",
             l.as_of,

@@ -17,6 +17,8 @@
     fr: {
       expires: 'Valable jusqu’à',
       unverified_desk: 'Poste sans certificat de praticien : le patient verra un code non vérifié.',
+      verified: (who, anchor) => `${who}, vérifié par ${anchor}`,
+      unverified_key: (why) => `Certificat de ce poste NON vérifié (${why}) : le patient verra un code non vérifié.`,
       looking: 'Aucun code lisible : tenez le téléphone immobile, face à la caméra.',
       frames: (k) => `Lecture : ${k} % des images reçues, continuez à montrer le code.`,
       complete: 'Partage lu et vérifié.',
@@ -41,6 +43,8 @@
     en: {
       expires: 'Valid until',
       unverified_desk: 'Desk without a practitioner certificate: the patient will see an unverified code.',
+      verified: (who, anchor) => `${who}, verified by ${anchor}`,
+      unverified_key: (why) => `This desk’s certificate is NOT verified (${why}): the patient will see an unverified code.`,
       looking: 'No readable code: hold the phone steadier, facing the camera.',
       frames: (k) => `Reading: ${k} % of the frames received, keep showing the code.`,
       complete: 'Share read and checked.',
@@ -93,7 +97,9 @@
 
   function showHello() {
     if (!hello) return;
-    $('hello-who').textContent = hello.practitioner || TEXT[lang].unverified_desk;
+    const p = hello.practitioner;
+    $('hello-who').textContent = !p ? TEXT[lang].unverified_desk
+      : p.verified ? TEXT[lang].verified(p.who, p.anchor) : TEXT[lang].unverified_key(p.reason);
     const at = new Date(hello.expires_at);
     $('hello-expiry').textContent = `${TEXT[lang].expires} ${at.toLocaleTimeString(lang)}`;
   }
