@@ -404,6 +404,129 @@ fn small_bundle(value: Value, last_updated: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// A bundle of medications dated a week before `today`, each with the given status, supply and
+/// statement fields.
+fn medication_bundle(today: chrono::NaiveDate, meds: &[(&str, &str, Value)]) -> Vec<u8> {
+    let authored = (today - chrono::Days::new(7)).to_string();
+    let mut entry = vec![
+        json!({ "fullUrl": "urn:uuid:8c1d0c7e-0000-4000-8000-000000000001",
+        "resource": { "resourceType": "Patient", "birthDate": "1966-03-14" } }),
+    ];
+    for (i, (name, status, extra)) in meds.iter().enumerate() {
+        let mut res = json!({
+            "status": status,
+            "medicationCodeableConcept": { "text": name },
+            "dosageInstruction": [{ "text": "1 comprimé le matin" }],
+            "dosage": [{ "text": "1 comprimé le matin" }],
+        });
+        let fields = extra.as_object().cloned().unwrap_or_default();
+        let statement = fields.contains_key("dateAsserted");
+        res["resourceType"] = json!(if statement {
+            "MedicationStatement"
+        } else {
+            "MedicationRequest"
+        });
+        if statement {
+            res["effectiveDateTime"] = json!(authored);
+        } else {
+            res["intent"] = json!("order");
+            res["authoredOn"] = json!(authored);
+        }
+        for (k, v) in fields {
+            res[k] = v;
+        }
+        entry.push(
+            json!({ "fullUrl": format!("urn:uuid:8c1d0c7e-0000-4000-8000-1000000000{i:02}"),
+                           "resource": res }),
+        );
+    }
+    serde_json::to_vec(&json!({ "resourceType": "Bundle", "type": "collection", "entry": entry }))
+        .unwrap()
+}
+
+#[test]
+fn a_medication_the_file_says_is_stopped_is_never_read_as_current() {
+    let t = TestVault::new();
+    let p = profile(&t, "1966-03-14");
+    let today = now().date_naive();
+    let in_three_days = (today + chrono::Days::new(3)).to_string();
+    let supply = json!({ "dispenseRequest": {
+        "expectedSupplyDuration": { "value": 90, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d" } } });
+    let bytes = medication_bundle(
+        today,
+        &[
+            ("Ramipril", "active", supply.clone()),
+            ("Omeprazole", "stopped", supply.clone()),
+            ("Amoxicilline", "cancelled", json!({})),
+            // Stopped, as the patient told it two days ago: taken until then.
+            (
+                "Bisoprolol",
+                "stopped",
+                json!({ "dateAsserted": (today - chrono::Days::new(2)).to_string() }),
+            ),
+            // An end still to come, but the file says stopped: the stop wins.
+            (
+                "Furosémide",
+                "stopped",
+                json!({ "dateAsserted": (today - chrono::Days::new(9)).to_string(),
+                                              "effectivePeriod": { "end": in_three_days } }),
+            ),
+        ],
+    );
+    let report = import(&t, &p.id, &bytes).unwrap();
+    assert_eq!(report.count(ItemKind::Medication), 5, "{report:?}");
+    let stopped_notes = report
+        .adjusted
+        .iter()
+        .filter(|a| a.contains("in the file, so ended on the date it was"))
+        .count();
+    assert_eq!(stopped_notes, 4, "{:?}", report.adjusted);
+    let summary = t.vault().summary(&p.id, today).unwrap();
+    let current: Vec<&str> = summary
+        .current_medications
+        .iter()
+        .map(|c| c.medication.name.as_str())
+        .collect();
+    assert_eq!(current, ["Ramipril"]);
+    // Each ends when the file said, and keeps the file's status in its notes.
+    let ends: std::collections::BTreeMap<String, Option<MedicationDuration>> = t
+        .vault()
+        .records(Some(&p.id), Some(RecordKind::Prescription))
+        .unwrap()
+        .into_iter()
+        .flat_map(|r| match r.body {
+            RecordBody::Prescription(rx) => rx.medications,
+            _ => Vec::new(),
+        })
+        .map(|m| {
+            if m.name != "Ramipril" {
+                let notes = m.notes.clone().unwrap_or_default();
+                assert!(notes.contains("status in the file: "), "{notes}");
+            }
+            (m.name, m.duration)
+        })
+        .collect();
+    let week_ago = today - chrono::Days::new(7);
+    assert_eq!(
+        ends["Omeprazole"],
+        Some(MedicationDuration::Until(week_ago))
+    );
+    assert_eq!(
+        ends["Amoxicilline"],
+        Some(MedicationDuration::Until(week_ago))
+    );
+    assert_eq!(
+        ends["Bisoprolol"],
+        Some(MedicationDuration::Until(today - chrono::Days::new(2)))
+    );
+    // Asserted before it began: ended on its own date.
+    assert_eq!(
+        ends["Furosémide"],
+        Some(MedicationDuration::Until(week_ago))
+    );
+    assert_eq!(ends["Ramipril"], Some(MedicationDuration::Days(90)));
+}
+
 fn glucose(t: &TestVault, p: &ProfileId) -> Vec<LabResult> {
     t.vault()
         .records(Some(p), Some(RecordKind::LabReport))

@@ -833,6 +833,33 @@ impl<'b, 'a> Reader<'b, 'a> {
                 duration = None;
             }
         }
+        // A medication the file says is stopped or cancelled is never read as current: it ends
+        // when the file said so (a statement's `dateAsserted`), else on its own date, unless it
+        // gave an earlier end. (A completed one keeps its end, or the open-ended default: Carnet
+        // itself exports a past prescription as completed.)
+        match status {
+            "stopped" | "cancelled" => {
+                let asserted = if entry.resource_type == "MedicationStatement" {
+                    self.first_day(res, &["dateAsserted"], &place)?
+                } else {
+                    None
+                };
+                let asserted = asserted.filter(|d| *d >= date);
+                let end = asserted.unwrap_or(date);
+                if !matches!(duration, Some(MedicationDuration::Until(given)) if given <= end) {
+                    self.adjusted.push(format!(
+                        "{place}: {status} in the file, so ended on the date it was {}",
+                        if asserted.is_some() {
+                            "asserted"
+                        } else {
+                            "written"
+                        }
+                    ));
+                    duration = Some(MedicationDuration::Until(end));
+                }
+            }
+            _ => {}
+        }
         let mut notes: Vec<String> = objects(res, "note", &place)?
             .into_iter()
             .filter_map(|n| n.get("text").and_then(Value::as_str).map(str::to_owned))
