@@ -79,6 +79,8 @@ pub struct Summary {
     pub medication_history: Vec<MedicationHistory>,
     pub lab_trends: Vec<AnalyteTrend>,
     pub immunisations: Vec<SourcedImmunisation>,
+    /// Every letter, newest first: a summary screen shows the first few (the core's
+    /// `SUMMARY_LETTERS`, 3).
     pub latest_letters: Vec<SourcedLetter>,
     /// What is new, changed or stopped since the day given (the last visit).
     pub since_last_visit: Option<SinceVisit>,

@@ -493,7 +493,11 @@ pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
     if s.latest_letters.is_empty() {
         say!("  none");
     }
-    for l in &s.latest_letters {
+    for l in s
+        .latest_letters
+        .iter()
+        .take(carnet_core::model::SUMMARY_LETTERS)
+    {
         let specialty = l
             .item
             .specialty
@@ -506,6 +510,16 @@ pub fn summary(s: &PatientSummary, since: Option<NaiveDate>) {
             l.item.author,
             l.item.subject,
             marker(&l.provenance)
+        );
+    }
+    let earlier = s
+        .latest_letters
+        .len()
+        .saturating_sub(carnet_core::model::SUMMARY_LETTERS);
+    if earlier > 0 {
+        say!(
+            "  … and {earlier} earlier {} (carnet list --kind letter)",
+            if earlier == 1 { "letter" } else { "letters" }
         );
     }
 }

@@ -1028,3 +1028,46 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_summary_shows_the_three_latest_letters_and_says_how_many_more() {
+    let run = Run::new();
+    run.init();
+    run.ok(&[
+        "profile",
+        "add",
+        "--name",
+        "Camille Martin",
+        "--birth-date",
+        "1966-03-14",
+    ]);
+    for (i, day) in [
+        "2026-09-01",
+        "2026-10-01",
+        "2026-10-15",
+        "2026-11-01",
+        "2026-11-10",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = run.dir.path().join(format!("letter-{i}.json"));
+        std::fs::write(
+            &file,
+            serde_json::json!({"kind": "letter", "author": format!("Dr Lettre{i}"),
+                               "date": day, "subject": "Suivi", "body": "Texte."})
+            .to_string(),
+        )
+        .unwrap();
+        run.ok(&["add", "letter", "--file", file.to_str().unwrap()]);
+    }
+    let summary = run.ok(&["summary", "--as-of", "2026-11-28"]);
+    for shown in ["Dr Lettre4", "Dr Lettre3", "Dr Lettre2"] {
+        assert!(summary.contains(shown), "{shown} missing:\n{summary}");
+    }
+    assert!(!summary.contains("Dr Lettre1") && !summary.contains("Dr Lettre0"));
+    assert!(
+        summary.contains("… and 2 earlier letters (carnet list --kind letter)"),
+        "{summary}"
+    );
+}

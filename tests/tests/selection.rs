@@ -220,3 +220,41 @@ proptest! {
         prop_assert_eq!(reported, marked);
     }
 }
+
+#[test]
+fn a_letter_left_out_makes_room_for_the_next_and_every_new_one_counts_since() {
+    // Five letters, dated 1, 11, 21, 31 and 41 days before the day of the summary.
+    let summary = summary(&Counts {
+        letters: 5,
+        allergies: 0,
+        drugs: 0,
+        conditions: 0,
+        vaccines: 0,
+        child: false,
+    });
+    let authors = |selection: &Selection| -> Vec<String> {
+        selection::build(&summary, selection)
+            .letters
+            .iter()
+            .map(|l| l.author.clone())
+            .collect()
+    };
+    // By default the three newest.
+    assert_eq!(authors(&Selection::default()), ["Dr 0", "Dr 1", "Dr 2"]);
+    // The newest left out (a letter the patient keeps private): the fourth takes its place.
+    let newest = format!("letter:{}", summary.latest_letters[0].record_id.short());
+    let without_newest = Selection {
+        excluded: BTreeSet::from([newest]),
+        ..Selection::default()
+    };
+    assert_eq!(authors(&without_newest), ["Dr 1", "Dr 2", "Dr 3"]);
+    // A higher limit takes them all.
+    let all = Selection {
+        letters: Some(5),
+        ..Selection::default()
+    };
+    assert_eq!(authors(&all), ["Dr 0", "Dr 1", "Dr 2", "Dr 3", "Dr 4"]);
+    // Since 35 days ago: four new letters, not the three a summary shows.
+    let since = summary.since(date("2026-11-20") - chrono::Days::new(35));
+    assert_eq!(since.letters.len(), 4);
+}

@@ -149,7 +149,8 @@ pub fn lab_trends(records: &[Record]) -> Vec<AnalyteTrend> {
     trends
 }
 
-/// How many of the latest letters a summary shows.
+/// How many of the latest letters a summary shows, and a share takes unless the patient says
+/// otherwise.
 pub const SUMMARY_LETTERS: usize = 3;
 
 /// An item of the summary with where it came from, so a doctor can weigh it.
@@ -179,6 +180,9 @@ pub struct PatientSummary {
     pub lab_trends: Vec<AnalyteTrend>,
     /// Every vaccine given to date, by vaccine then date (the order of a vaccination record).
     pub immunisations: Vec<Sourced<Immunisation>>,
+    /// Every letter, newest first. A view shows the first [`SUMMARY_LETTERS`]; a share takes
+    /// as many as the selection says, so one left out makes room for the next, and "since the
+    /// last visit" sees every new one.
     pub latest_letters: Vec<Sourced<Letter>>,
 }
 
@@ -257,7 +261,6 @@ impl PatientSummary {
         allergies.sort_by_key(|a| fold(&a.item.substance));
         conditions.sort_by_key(|c| fold(&c.item.name));
         letters.sort_by_key(|l| std::cmp::Reverse(l.date));
-        letters.truncate(SUMMARY_LETTERS);
         immunisations.sort_by_cached_key(|i| (fold(&i.item.vaccine), i.date, i.record_id));
         let records_to_date: Vec<Record> = records
             .iter()
