@@ -447,7 +447,7 @@ fn a_scanner_on_azerty_a_photo_an_expired_share_another_desks_share_and_other_si
     assert_ne!(mangled, text);
     assert!(mangled.starts_with("CS&M"));
 
-    // An image file.
+    // An image file, dragged onto the page.
     let photo_desk = Desk::start(&patient);
     let photo = patient.share_png(&photo_desk.hello(), "photo.png", &[]);
 
@@ -490,7 +490,7 @@ fn a_scanner_on_azerty_a_photo_an_expired_share_another_desks_share_and_other_si
             "visits": [
                 { "url": scanner.url, "how": "type", "text": mangled, "next_patient": true },
                 { "url": earlier_desk.url, "how": "file", "file": earlier },
-                { "url": photo_desk.url, "how": "file", "file": photo },
+                { "url": photo_desk.url, "how": "drop", "file": photo },
                 { "url": expired_desk.url, "how": "file", "file": expired, "expect_reason": "expired" },
                 { "url": other_desk.url, "how": "file", "file": other, "expect_reason": "other_device" },
             ],

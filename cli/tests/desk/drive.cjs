@@ -1,12 +1,13 @@
 // Drives headless Chromium (Debian's, through playwright-core) through the consultation desk,
 // as `cli/tests/desk.rs` asks in a JSON file (argv[2]); prints what it saw as JSON.
-//   { video, visits: [{ url, how: camera|type|file, text, file or files, expect_reason, screenshot,
-//       hello_screenshot, receipt_shot, english, next_patient }],
+//   { video, visits: [{ url, how: camera|type|file|drop, text, file or files, expect_reason,
+//       screenshot, hello_screenshot, receipt_shot, english, next_patient }],
 //     hostile: { url } }
 // CommonJS so that NODE_PATH (the global npm root) finds playwright-core.
 'use strict';
 const { chromium } = require('playwright-core');
 const fs = require('fs');
+const path = require('path');
 
 (async () => {
   const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -50,6 +51,21 @@ const fs = require('fs');
       await page.keyboard.press('Enter');
     } else if (v.how === 'file') {
       await page.setInputFiles('#file', v.files || v.file);
+    } else if (v.how === 'drop') {
+      // Dragged from the desktop or an email onto the page: a drop event carrying the files.
+      const files = [].concat(v.files || v.file).map((f) => ({
+        name: path.basename(f), data: fs.readFileSync(f).toString('base64'),
+      }));
+      const transfer = await page.evaluateHandle((files) => {
+        const dt = new DataTransfer();
+        for (const f of files) {
+          const bytes = Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0));
+          dt.items.add(new File([bytes], f.name, { type: 'image/png' }));
+        }
+        return dt;
+      }, files);
+      await page.dispatchEvent('#drop', 'dragover', { dataTransfer: transfer });
+      await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
     }
     if (v.expect_reason) {
       await page.waitForFunction(
