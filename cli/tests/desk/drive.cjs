@@ -1,7 +1,7 @@
 // Drives headless Chromium (Debian's, through playwright-core) through the consultation desk,
 // as `cli/tests/desk.rs` asks in a JSON file (argv[2]); prints what it saw as JSON.
 //   { video, visits: [{ url, how: camera|type|file|drop, text, file or files, expect_reason,
-//       screenshot, hello_screenshot, receipt_shot, english, next_patient }],
+//       screenshot, hello_screenshot, receipt_shot, english, next_patient, print }],
 //     hostile: { url } }
 // CommonJS so that NODE_PATH (the global npm root) finds playwright-core.
 'use strict';
@@ -87,6 +87,27 @@ const path = require('path');
       });
       if (v.screenshot) {
         await page.screenshot({ path: v.screenshot });
+      }
+      if (v.print) {
+        // "Imprimer" prints the summary frame, not the desk around it (headless Chromium has no
+        // print dialog: the frame's print() is watched instead), and the summary, laid out
+        // for paper, is a PDF of its own.
+        const src = await page.evaluate(() => {
+          const frame = document.getElementById('summary');
+          frame.contentWindow.print = () => { window.printedFrame = frame.src; };
+          window.print = () => { window.printedDesk = true; };
+          return frame.src;
+        });
+        await page.click('#print');
+        out.printed = await page.evaluate(() => ({
+          frame: window.printedFrame || null, desk: window.printedDesk || false,
+        }));
+        out.summary_src = src;
+        const paper = await context.newPage();
+        await paper.goto(src);
+        const pdf = await paper.pdf({ format: 'A4' });
+        out.pdf_pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+        await paper.close();
       }
       if (v.receipt_shot) {
         await page.waitForFunction(() => {
