@@ -652,9 +652,17 @@ fn a_desk_with_a_practitioners_key_says_who_it_is_and_hands_back_a_receipt() {
     let visit = &seen["visits"][0];
     // "Imprimer" prints the summary, not the desk page with its webcam and buttons; the
     // summary lays out as a PDF of at least one A4 page.
-    assert_eq!(visit["printed"]["frame"], visit["summary_src"], "{}", visit["printed"]);
+    assert_eq!(
+        visit["printed"]["frame"], visit["summary_src"],
+        "{}",
+        visit["printed"]
+    );
     assert_eq!(visit["printed"]["desk"], false);
-    assert!(visit["pdf_pages"].as_u64().unwrap() >= 1, "{}", visit["pdf_pages"]);
+    assert!(
+        visit["pdf_pages"].as_u64().unwrap() >= 1,
+        "{}",
+        visit["pdf_pages"]
+    );
     // The desk's own certificate, verified by its trust folder, in the page's language.
     let who = visit["hello_who"].as_str().unwrap();
     assert!(
