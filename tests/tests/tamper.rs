@@ -177,7 +177,7 @@ fn a_newer_schema_version_is_refused_without_touching_the_file() {
             err,
             VaultError::NewerVersion {
                 found: 99,
-                supported: 2
+                supported: carnet_core::vault::schema::SCHEMA_VERSION
             }
         ),
         "{err:?}"

@@ -120,20 +120,100 @@ pub struct Receipt {
     pub read_at: DateTime<Utc>,
 }
 
-/// One entry of the log. The action's fields are flattened beside `at`, `prev` and `rows`: no
-/// action may have a field of those names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry of the log. The action's fields are flattened beside `at`, `prev`, `rows` and
+/// `batch`: no action may have a field of those names. A batch of added records is stored
+/// packed ([`super::batch`]) and read back as it was.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "StoredEvent")]
 pub struct AuditEvent {
     pub at: DateTime<Utc>,
-    #[serde(flatten)]
     pub action: AuditAction,
     /// The hash of the event before it (empty for the first), chaining the log
     /// ([`super::history`]); none in events written before the chain existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
     /// The rows this change wrote, as it wrote them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<RowDigest>,
+}
+
+/// [`AuditEvent`] as its JSON is stored (read).
+#[derive(Deserialize)]
+struct StoredEvent {
+    at: DateTime<Utc>,
+    #[serde(flatten)]
+    action: AuditAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prev: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    rows: Vec<RowDigest>,
+    /// Schema version 3: a batch of added records, packed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    batch: Option<super::batch::PackedBatch>,
+}
+
+/// [`AuditEvent`] as its JSON is stored (written), borrowing the event.
+#[derive(Serialize)]
+struct StoredEventRef<'a> {
+    at: &'a DateTime<Utc>,
+    #[serde(flatten)]
+    action: &'a AuditAction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev: &'a Option<String>,
+    #[serde(skip_serializing_if = "<[RowDigest]>::is_empty")]
+    rows: &'a [RowDigest],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<super::batch::PackedBatch>,
+}
+
+impl Serialize for AuditEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let packed = match &self.action {
+            AuditAction::RecordsAdded { records } => super::batch::pack(records, &self.rows),
+            _ => None,
+        };
+        let emptied = super::batch::emptied();
+        let stored = match packed {
+            Some(batch) => StoredEventRef {
+                at: &self.at,
+                action: &emptied,
+                prev: &self.prev,
+                rows: &[],
+                batch: Some(batch),
+            },
+            None => StoredEventRef {
+                at: &self.at,
+                action: &self.action,
+                prev: &self.prev,
+                rows: &self.rows,
+                batch: None,
+            },
+        };
+        stored.serialize(serializer)
+    }
+}
+
+impl TryFrom<StoredEvent> for AuditEvent {
+    type Error = &'static str;
+
+    fn try_from(s: StoredEvent) -> Result<Self, Self::Error> {
+        let Some(batch) = s.batch else {
+            return Ok(Self {
+                at: s.at,
+                action: s.action,
+                prev: s.prev,
+                rows: s.rows,
+            });
+        };
+        if s.action != super::batch::emptied() || !s.rows.is_empty() {
+            return Err("a packed batch beside other records or rows");
+        }
+        let (records, rows) = super::batch::unpack(&batch)?;
+        Ok(Self {
+            at: s.at,
+            action: AuditAction::RecordsAdded { records },
+            prev: s.prev,
+            rows,
+        })
+    }
 }
 
 const TABLE: &str = "audit_events";

@@ -13,6 +13,7 @@
 
 mod attachments;
 pub mod audit;
+mod batch;
 mod chain;
 mod cipher;
 mod error;

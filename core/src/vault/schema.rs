@@ -1,6 +1,6 @@
 //! The vault's SQLite schema, its migrations and its connection settings.
 //!
-//! # Tables (schema version 2)
+//! # Tables (schema version 3)
 //!
 //! Every clinical field and personal identifier lives inside a sealed `body`/`header` blob
 //! ([`crate::crypto::envelope`]). The plaintext columns, and why each must be plaintext:
@@ -37,7 +37,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
 /// The schema this version of Carnet writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Marker in `meta` that tells a Carnet vault from any other SQLite file.
 pub const FORMAT_MARKER: &[u8] = b"carnet-vault";
@@ -67,6 +67,10 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE audit_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL UNIQUE, body BLOB NOT NULL);
      CREATE INDEX records_by_profile ON records (profile_id, kind);
      CREATE INDEX attachments_by_record ON attachments (record_id);",
+    // 2 -> 3: no table changes. The log may now hold batches of added records packed
+    // (vault/batch.rs), which a Carnet of schema 2 cannot read: the version tells it to
+    // refuse the file as newer rather than report its history damaged.
+    "-- 2 -> 3: audit events may carry packed batches",
 ];
 
 /// The vault file and the companions SQLite may keep beside it (WAL, shared memory, journal).
