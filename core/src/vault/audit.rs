@@ -89,13 +89,7 @@ pub enum AuditAction {
     },
 }
 
-/// A record a [`AuditAction::RecordsAdded`] event added.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddedRecord {
-    pub record_id: RecordId,
-    pub profile_id: ProfileId,
-    pub kind: RecordKind,
-}
+pub use super::batch::AddedRecord;
 
 /// How many records one [`AuditAction::RecordsAdded`] event names at most, so that an event
 /// stays small whatever the batch.
@@ -164,13 +158,20 @@ struct StoredEventRef<'a> {
     batch: Option<super::batch::PackedBatch>,
 }
 
+/// The plain part of a packed event's action: its records are in `batch`.
+fn packed_action() -> AuditAction {
+    AuditAction::RecordsAdded {
+        records: Vec::new(),
+    }
+}
+
 impl Serialize for AuditEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let packed = match &self.action {
             AuditAction::RecordsAdded { records } => super::batch::pack(records, &self.rows),
             _ => None,
         };
-        let emptied = super::batch::emptied();
+        let emptied = packed_action();
         let stored = match packed {
             Some(batch) => StoredEventRef {
                 at: &self.at,
@@ -203,7 +204,7 @@ impl TryFrom<StoredEvent> for AuditEvent {
                 rows: s.rows,
             });
         };
-        if s.action != super::batch::emptied() || !s.rows.is_empty() {
+        if s.action != packed_action() || !s.rows.is_empty() {
             return Err("a packed batch beside other records or rows");
         }
         let (records, rows) = super::batch::unpack(&batch)?;
@@ -298,4 +299,42 @@ pub(crate) fn read_all(
         events.push(cipher.open_json(TABLE, &[&id], &body, "audit event")?);
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_event_is_stored_packed_and_a_plain_one_still_reads() {
+        let (records, rows) = super::super::batch::tests::batch(1000);
+        let event = AuditEvent {
+            at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
+            action: AuditAction::RecordsAdded { records },
+            prev: Some("ab".repeat(32)),
+            rows,
+        };
+        let stored = serde_json::to_string(&event).unwrap_or_default();
+        assert!(stored.contains("\"batch\":") && !stored.contains("\"rows\":"));
+        assert!(stored.len() < 70 * 1000, "{} bytes", stored.len());
+        let read: Option<AuditEvent> = serde_json::from_str(&stored).ok();
+        assert_eq!(read.as_ref(), Some(&event));
+        // The plain form, as schema 2 wrote every batch, reads as the same event.
+        let plain = serde_json::json!({
+            "at": event.at,
+            "action": "records_added",
+            "records": match &event.action {
+                AuditAction::RecordsAdded { records } => records.clone(),
+                _ => Vec::new(),
+            },
+            "prev": event.prev,
+            "rows": event.rows,
+        });
+        let read: Option<AuditEvent> = serde_json::from_value(plain).ok();
+        assert_eq!(read.as_ref(), Some(&event));
+        // A packed batch beside plain rows is refused, not merged.
+        let mut both: serde_json::Value = serde_json::from_str(&stored).unwrap_or_default();
+        both["rows"] = serde_json::json!(event.rows[..1]);
+        assert!(serde_json::from_value::<AuditEvent>(both).is_err());
+    }
 }

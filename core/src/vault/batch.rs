@@ -2,8 +2,8 @@
 //! that names a thousand records and each one's row digest is most of what a large insert
 //! writes.
 //!
-//! In memory a batch is an ordinary [`AuditAction::RecordsAdded`] with one [`RowDigest`] per
-//! record. Stored, when every record belongs to the same profile and each digest is the
+//! In memory a batch is an ordinary `AuditAction::RecordsAdded` event with one [`RowDigest`]
+//! per record. Stored, when every record belongs to the same profile and each digest is the
 //! record's own row, the event's `records` and `rows` are left empty and a `batch` field
 //! carries the profile once and, in base64, 49 bytes a record:
 //!
@@ -18,12 +18,19 @@
 //! exactly the event that was written; any other event, and every event written before
 //! schema version 3, is stored and read in the plain form.
 
-use super::audit::{AddedRecord, AuditAction};
 use super::chain::RowDigest;
 use crate::crypto::digest;
 use crate::model::{ProfileId, RecordId, RecordKind};
 use data_encoding::{BASE64, HEXLOWER};
 use serde::{Deserialize, Serialize};
+
+/// A record a batch added (a `RecordsAdded` event of the log names each).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedRecord {
+    pub record_id: RecordId,
+    pub profile_id: ProfileId,
+    pub kind: RecordKind,
+}
 
 /// A record's kind as one byte. Frozen: a code is never reused or changed.
 const KIND_CODES: [(u8, RecordKind); 7] = [
@@ -128,18 +135,12 @@ pub(crate) fn unpack(
     Ok((records, rows))
 }
 
-/// The plain form of an action for a packed event: the batch's records go in `batch`.
-pub(crate) fn emptied() -> AuditAction {
-    AuditAction::RecordsAdded {
-        records: Vec::new(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn batch(n: usize) -> (Vec<AddedRecord>, Vec<RowDigest>) {
+    /// `n` records of one profile, each with its own row's digest.
+    pub(crate) fn batch(n: usize) -> (Vec<AddedRecord>, Vec<RowDigest>) {
         let profile_id = ProfileId::random();
         let records: Vec<AddedRecord> = (0..n)
             .map(|i| AddedRecord {
@@ -203,40 +204,6 @@ mod tests {
             change(&mut odd[2]);
             assert!(pack(&records, &odd).is_none());
         }
-    }
-
-    #[test]
-    fn a_batch_event_is_stored_packed_and_a_plain_one_still_reads() {
-        use super::super::audit::AuditEvent;
-        let (records, rows) = batch(1000);
-        let event = AuditEvent {
-            at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
-            action: AuditAction::RecordsAdded { records },
-            prev: Some("ab".repeat(32)),
-            rows,
-        };
-        let stored = serde_json::to_string(&event).unwrap_or_default();
-        assert!(stored.contains("\"batch\":") && !stored.contains("\"rows\":"));
-        assert!(stored.len() < 70 * 1000, "{} bytes", stored.len());
-        let read: Option<AuditEvent> = serde_json::from_str(&stored).ok();
-        assert_eq!(read.as_ref(), Some(&event));
-        // The plain form, as schema 2 wrote every batch, reads as the same event.
-        let plain = serde_json::json!({
-            "at": event.at,
-            "action": "records_added",
-            "records": match &event.action {
-                AuditAction::RecordsAdded { records } => records.clone(),
-                _ => Vec::new(),
-            },
-            "prev": event.prev,
-            "rows": event.rows,
-        });
-        let read: Option<AuditEvent> = serde_json::from_value(plain).ok();
-        assert_eq!(read.as_ref(), Some(&event));
-        // A packed batch beside plain rows is refused, not merged.
-        let mut both: serde_json::Value = serde_json::from_str(&stored).unwrap_or_default();
-        both["rows"] = serde_json::json!(event.rows[..1]);
-        assert!(serde_json::from_value::<AuditEvent>(both).is_err());
     }
 
     #[test]
