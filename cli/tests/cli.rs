@@ -57,6 +57,19 @@ impl Run {
         let v = self.json(&["init"]);
         v["recovery_key"].as_str().unwrap().to_owned()
     }
+
+    /// A new vault holding one profile, the patient's.
+    fn init_with_patient(&self) {
+        self.init();
+        self.ok(&[
+            "profile",
+            "add",
+            "--name",
+            "Camille Martin",
+            "--birth-date",
+            "1966-03-14",
+        ]);
+    }
 }
 
 fn example(name: &str) -> String {
@@ -117,15 +130,7 @@ fn a_record_added_in_one_process_is_read_in_another() {
 #[test]
 fn every_example_file_is_accepted() {
     let run = Run::new();
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     for (kind, file) in [
         ("prescription", "prescription.json"),
         ("lab", "lab_report.json"),
@@ -198,15 +203,7 @@ fn passwd_changes_the_passphrase_and_the_recovery_key_still_opens() {
 #[test]
 fn bad_input_gives_a_one_line_error_without_echoing_content() {
     let run = Run::new();
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     let bad = run.dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"kind": "prescription", "prescriber": {"name": "Dr Secretname"}, "date": "2026-13-45", "medications": []}"#).unwrap();
     let out = run.carnet(
@@ -277,15 +274,7 @@ fn missing_and_newer_vaults_have_their_exit_codes() {
 #[test]
 fn attach_and_extract_round_trip() {
     let run = Run::new();
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     let scan = run.dir.path().join("irm.pdf");
     let content: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&scan, &content).unwrap();
@@ -756,15 +745,7 @@ fn mode(path: &Path) -> u32 {
 fn outputs_are_private_never_overwrite_and_never_follow_links() {
     let run = Run::new();
     let dir = run.dir.path();
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     run.ok(&["add", "allergy", "--file", &example("allergy.json")]);
     assert_eq!(mode(&run.vault()), 0o600, "the vault");
 
@@ -887,15 +868,7 @@ fn outputs_are_private_never_overwrite_and_never_follow_links() {
 fn wrapped_durations_blank_passphrases_and_endless_files_are_refused() {
     let run = Run::new();
     // 307445734561825861 minutes wraps to 44 seconds in 64 bits.
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     let out = run.carnet(
         &["share", "--open", "--expires", "307445734561825861m"],
         Some(PASS),
@@ -1032,15 +1005,7 @@ proptest::proptest! {
 #[test]
 fn the_summary_shows_the_three_latest_letters_and_says_how_many_more() {
     let run = Run::new();
-    run.init();
-    run.ok(&[
-        "profile",
-        "add",
-        "--name",
-        "Camille Martin",
-        "--birth-date",
-        "1966-03-14",
-    ]);
+    run.init_with_patient();
     for (i, day) in [
         "2026-09-01",
         "2026-10-01",

@@ -135,12 +135,12 @@ struct StoredEvent {
     at: DateTime<Utc>,
     #[serde(flatten)]
     action: AuditAction,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     prev: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     rows: Vec<RowDigest>,
     /// Schema version 3: a batch of added records, packed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     batch: Option<super::batch::PackedBatch>,
 }
 

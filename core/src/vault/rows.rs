@@ -23,7 +23,6 @@ struct StoredRecord {
     body: RecordBody,
 }
 
-/// An id column as stored: 16 bytes, else the file is damaged.
 /// [`StoredRecord`] borrowing the record it writes: the same JSON, without copying the body.
 #[derive(Serialize)]
 struct StoredRecordRef<'a> {
@@ -34,6 +33,7 @@ struct StoredRecordRef<'a> {
     body: &'a RecordBody,
 }
 
+/// An id column as stored: 16 bytes, else the file is damaged.
 pub(crate) fn stored_id<T: From<[u8; 16]>>(
     bytes: Vec<u8>,
     what: &'static str,
