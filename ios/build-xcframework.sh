@@ -5,8 +5,9 @@
 #   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
 #   ios/build-xcframework.sh            # then: swift build / xcodebuild test in ios/
 #
-# 1. carnet-ffi as a static library, `mobile` profile (opt-level "s", LTO, one codegen
-#    unit, panic = "unwind"), for the device (aarch64-apple-ios) and both simulators;
+# 1. carnet-ffi as a static library, `mobile` profile (opt-level "s", 3 for the core, JSON
+#    and Argon2; LTO, one codegen unit, panic = "unwind"), for the device (aarch64-apple-ios)
+#    and both simulators;
 # 2. lipo joins the two simulator architectures into one library;
 # 3. uniffi-bindgen (library mode, the repository's own binary) writes the Swift sources,
 #    the C headers and the module maps; both components' module maps become the one

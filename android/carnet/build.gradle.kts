@@ -2,7 +2,8 @@
 //
 // Build steps, wired before `preBuild`:
 //  1. cargoNdkBuild: `cargo ndk` builds carnet-ffi with the `mobile` profile (opt-level "s",
-//     LTO, one codegen unit, panic = "unwind") for arm64-v8a, armeabi-v7a and x86_64 into
+//     3 for the core, JSON and Argon2; LTO, one codegen unit, panic = "unwind") for
+//     arm64-v8a, armeabi-v7a and x86_64 into
 //     build/rustJniLibs/<abi>/libcarnet_ffi.so (needs the Android NDK, `cargo install
 //     cargo-ndk` and `rustup target add aarch64-linux-android armv7-linux-androideabi
 //     x86_64-linux-android`).
