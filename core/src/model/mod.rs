@@ -6,6 +6,7 @@
 //! [`identifiers`]; everything here is free of storage and cryptography.
 
 pub mod compare;
+mod decoding;
 mod error;
 mod history;
 pub mod identifiers;

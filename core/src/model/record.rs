@@ -256,7 +256,8 @@ pub struct Prescription {
 
 /// A measured value: a number with its unit, or text ("négatif", "traces").
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+// Deserialize: by hand in `super::decoding`, without serde's buffer for untagged enums.
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum LabValue {
     Numeric(f64),
@@ -423,7 +424,8 @@ pub struct Immunisation {
 
 /// The clinical content of a record, tagged by `"kind"` in JSON.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+// Deserialize: by hand in `super::decoding`, reading the kind first without serde's buffer.
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordBody {
     Prescription(Prescription),
