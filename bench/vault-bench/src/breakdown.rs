@@ -7,11 +7,14 @@
 //! exactly to the phase.
 
 use crate::BenchError;
+use carnet_core::crypto::digest::{self, Hasher};
 use carnet_core::crypto::{
     AssociatedData, KdfParams, KdfPolicy, Passphrase, SecretKey, envelope, kdf,
 };
 use carnet_core::model::{self, NewRecord, ProfileId, Provenance, RecordBody, RecordId};
-use carnet_core::vault::{AuditAction, AuditEvent, schema};
+use carnet_core::vault::{
+    AddedRecord, AuditAction, AuditEvent, RECORDS_PER_EVENT, RowDigest, schema,
+};
 use carnet_sql_workload::{Plan, median, ms_since, remove_database};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
@@ -91,13 +94,11 @@ fn json_err(e: serde_json::Error) -> BenchError {
     BenchError::Bench(format!("JSON: {e}"))
 }
 
-/// Rows as the vault writes them, precomputed so that only SQLite is timed.
-struct Row {
-    id: RecordId,
-    kind: &'static str,
-    body: Vec<u8>,
-    audit_id: [u8; 16],
-    audit_body: Vec<u8>,
+/// Rows as the vault writes them, precomputed so that only SQLite is timed: one row a record
+/// (id, kind, sealed body) and one audit row a batch of [`RECORDS_PER_EVENT`] records.
+struct Rows {
+    records: Vec<(RecordId, &'static str, Vec<u8>)>,
+    audit: Vec<([u8; 16], Vec<u8>)>,
 }
 
 const INSERT_RECORD: &str =
@@ -105,14 +106,12 @@ const INSERT_RECORD: &str =
      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body";
 const INSERT_AUDIT: &str = "INSERT INTO audit_events (id, body) VALUES (?1, ?2)";
 
-/// Writes `rows` into a fresh file with the vault's schema and settings, in one transaction.
-/// `cached`: prepared statements reused (else re-prepared per row, as `Connection::execute`
-/// does); `audit`: one audit row per record, as the vault writes.
+/// Writes `rows` into a fresh file with the vault's schema and settings, in one transaction,
+/// with cached statements as the vault does; `audit`: with the audit rows too.
 fn sql_insert(
     path: &Path,
     profile: &ProfileId,
-    rows: &[Row],
-    cached: bool,
+    rows: &Rows,
     audit: bool,
 ) -> Result<f64, BenchError> {
     remove_database(path)?;
@@ -124,19 +123,18 @@ fn sql_insert(
     )?;
     let start = Instant::now();
     let tx = conn.transaction()?;
-    for row in rows {
-        let record = params![row.id.as_bytes(), profile.as_bytes(), row.kind, row.body];
-        let event = params![row.audit_id, row.audit_body];
-        if cached {
-            tx.prepare_cached(INSERT_RECORD)?.execute(record)?;
-            if audit {
-                tx.prepare_cached(INSERT_AUDIT)?.execute(event)?;
-            }
-        } else {
-            tx.execute(INSERT_RECORD, record)?;
-            if audit {
-                tx.execute(INSERT_AUDIT, event)?;
-            }
+    for (id, kind, body) in &rows.records {
+        tx.prepare_cached(INSERT_RECORD)?.execute(params![
+            id.as_bytes(),
+            profile.as_bytes(),
+            kind,
+            body
+        ])?;
+    }
+    if audit {
+        for (id, body) in &rows.audit {
+            tx.prepare_cached(INSERT_AUDIT)?
+                .execute(params![id, body])?;
         }
     }
     tx.commit()?;
@@ -144,6 +142,24 @@ fn sql_insert(
     drop(conn);
     remove_database(path)?;
     Ok(ms)
+}
+
+/// A record row's digest, the same computation as the vault's history chain makes of the row
+/// it has just written (`core/src/vault/chain.rs`): SHA-256 under the row domain of the table,
+/// the key and each column with its length, the key and parent in hex.
+fn row_digest(id: &RecordId, profile: &ProfileId, kind: &str, body: &[u8]) -> RowDigest {
+    let mut h = Hasher::new("carnet.vault.row.v1");
+    h.update_with_length(b"records")
+        .update_with_length(id.as_bytes());
+    for column in [profile.as_bytes().as_slice(), kind.as_bytes(), body] {
+        h.update_with_length(column);
+    }
+    RowDigest {
+        table: "records".into(),
+        key: digest::hex(id.as_bytes()),
+        digest: digest::hex(&h.finalize()),
+        parent: Some(digest::hex(profile.as_bytes())),
+    }
 }
 
 const CORE_QUERY: &str = "SELECT id, profile_id, kind, body FROM records
@@ -254,11 +270,11 @@ pub fn measure(
 
     let ids: Vec<RecordId> = (0..n).map(|_| RecordId::random()).collect();
     let (ms, _) = timed(reps, || {
-        Ok((0..4 * n).map(|_| RecordId::random()).collect::<Vec<_>>())
+        Ok((0..2 * n).map(|_| RecordId::random()).collect::<Vec<_>>())
     })?;
     part(
         "insert",
-        "4 OS random draws per record (record id, audit id, 2 nonces)",
+        "2 OS random draws per record (record id, nonce)",
         ms,
     );
 
@@ -286,28 +302,47 @@ pub fn measure(
         ms,
     );
 
-    let audit_ids: Vec<[u8; 16]> = (0..n).map(|_| *RecordId::random().as_bytes()).collect();
+    let (ms, digests) = timed(reps, || {
+        Ok(records
+            .iter()
+            .zip(ids.iter().zip(&sealed))
+            .map(|(r, (id, body))| row_digest(id, &profile, r.body.kind().as_str(), body))
+            .collect::<Vec<_>>())
+    })?;
+    part(
+        "insert",
+        "row digests: SHA-256 of every sealed row, for the history's chain",
+        ms,
+    );
+
+    let batches = n.div_ceil(RECORDS_PER_EVENT);
+    let audit_ids: Vec<[u8; 16]> = (0..batches)
+        .map(|_| *RecordId::random().as_bytes())
+        .collect();
     let (ms, audit_bodies) = timed(reps, || {
         records
-            .iter()
-            .zip(&ids)
+            .chunks(RECORDS_PER_EVENT)
+            .zip(ids.chunks(RECORDS_PER_EVENT))
+            .zip(digests.chunks(RECORDS_PER_EVENT))
             .zip(&audit_ids)
-            .map(|((r, id), audit_id)| {
-                // As the vault writes it: chained to the event before, with the row's digest.
+            .map(|(((batch, batch_ids), rows), audit_id)| {
+                // As the vault writes it: chained to the event before, naming every record
+                // with its row's digest (stored packed by the event's own serialization).
                 let event = AuditEvent {
                     at: Utc::now(),
-                    action: AuditAction::RecordAdded {
-                        record_id: *id,
-                        profile_id: profile,
-                        kind: r.body.kind(),
+                    action: AuditAction::RecordsAdded {
+                        records: batch
+                            .iter()
+                            .zip(batch_ids)
+                            .map(|(r, id)| AddedRecord {
+                                record_id: *id,
+                                profile_id: profile,
+                                kind: r.body.kind(),
+                            })
+                            .collect(),
                     },
                     prev: Some("0".repeat(64)),
-                    rows: vec![carnet_core::vault::RowDigest {
-                        table: "records".into(),
-                        key: "0".repeat(32),
-                        digest: "0".repeat(64),
-                        parent: Some("0".repeat(32)),
-                    }],
+                    rows: rows.to_vec(),
                 };
                 let json = serde_json::to_vec(&event).map_err(json_err)?;
                 envelope::seal(
@@ -321,50 +356,44 @@ pub fn measure(
             })
             .collect::<Result<Vec<_>, _>>()
     })?;
+    let audit_bytes: usize = audit_bodies.iter().map(Vec::len).sum();
     part(
         "insert",
-        "audit events: JSON-encode + seal, one per record (as the vault wrote them before it batched them)",
+        &format!(
+            "audit events: one per {RECORDS_PER_EVENT} records, each named with its row digest, \
+             JSON-encoded (packed) and sealed ({batches} events, {:.2} MB)",
+            audit_bytes as f64 / 1e6
+        ),
         ms,
     );
 
-    let rows: Vec<Row> = records
-        .iter()
-        .zip(ids.iter().zip(&sealed))
-        .zip(audit_ids.iter().zip(&audit_bodies))
-        .map(|((r, (id, body)), (audit_id, audit_body))| Row {
-            id: *id,
-            kind: r.body.kind().as_str(),
-            body: body.clone(),
-            audit_id: *audit_id,
-            audit_body: audit_body.clone(),
-        })
-        .collect();
+    let rows = Rows {
+        records: records
+            .iter()
+            .zip(ids.iter().zip(&sealed))
+            .map(|(r, (id, body))| (*id, r.body.kind().as_str(), body.clone()))
+            .collect(),
+        audit: audit_ids.into_iter().zip(audit_bodies).collect(),
+    };
     let sql_path = dir.join("breakdown.db");
     let variants = [
         (
-            false,
             true,
-            "SQLite only, as the vault writes: 2 rows per record, statements re-prepared per row",
+            "SQLite only, as the vault writes: the record rows and the audit rows, cached statements",
         ),
         (
-            true,
-            true,
-            "SQLite only: 2 rows per record, cached statements",
-        ),
-        (
-            true,
             false,
-            "SQLite only: record rows alone, cached statements",
+            "SQLite only: the record rows alone, cached statements",
         ),
     ];
     // Round-robin, so that disk and background noise fall on each variant alike.
     let mut sql_samples = vec![Vec::new(); variants.len()];
     for _ in 0..reps {
-        for (samples, (cached, audit, _)) in sql_samples.iter_mut().zip(&variants) {
-            samples.push(sql_insert(&sql_path, &profile, &rows, *cached, *audit)?);
+        for (samples, (audit, _)) in sql_samples.iter_mut().zip(&variants) {
+            samples.push(sql_insert(&sql_path, &profile, &rows, *audit)?);
         }
     }
-    for (samples, (_, _, what)) in sql_samples.iter().zip(&variants) {
+    for (samples, (_, what)) in sql_samples.iter().zip(&variants) {
         part("insert", what, median(samples).unwrap_or(0.0));
     }
 
