@@ -7,7 +7,6 @@
 //! exactly to the phase.
 
 use crate::BenchError;
-use carnet_core::crypto::digest::{self, Hasher};
 use carnet_core::crypto::{
     AssociatedData, KdfParams, KdfPolicy, Passphrase, SecretKey, envelope, kdf,
 };
@@ -142,24 +141,6 @@ fn sql_insert(
     drop(conn);
     remove_database(path)?;
     Ok(ms)
-}
-
-/// A record row's digest, the same computation as the vault's history chain makes of the row
-/// it has just written (`core/src/vault/chain.rs`): SHA-256 under the row domain of the table,
-/// the key and each column with its length, the key and parent in hex.
-fn row_digest(id: &RecordId, profile: &ProfileId, kind: &str, body: &[u8]) -> RowDigest {
-    let mut h = Hasher::new("carnet.vault.row.v1");
-    h.update_with_length(b"records")
-        .update_with_length(id.as_bytes());
-    for column in [profile.as_bytes().as_slice(), kind.as_bytes(), body] {
-        h.update_with_length(column);
-    }
-    RowDigest {
-        table: "records".into(),
-        key: digest::hex(id.as_bytes()),
-        digest: digest::hex(&h.finalize()),
-        parent: Some(digest::hex(profile.as_bytes())),
-    }
 }
 
 const CORE_QUERY: &str = "SELECT id, profile_id, kind, body FROM records
@@ -306,7 +287,14 @@ pub fn measure(
         Ok(records
             .iter()
             .zip(ids.iter().zip(&sealed))
-            .map(|(r, (id, body))| row_digest(id, &profile, r.body.kind().as_str(), body))
+            .map(|(r, (id, body))| {
+                RowDigest::of_record_row(
+                    id.as_bytes(),
+                    profile.as_bytes(),
+                    r.body.kind().as_str(),
+                    body,
+                )
+            })
             .collect::<Vec<_>>())
     })?;
     part(

@@ -17,35 +17,40 @@
 //! buffer", and this is the one place that needs it.
 
 use super::{Allergy, Condition, Document, Immunisation, LabReport, Letter, Prescription};
-use super::{LabValue, RecordBody};
+use super::{LabValue, RecordBody, RecordKind};
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use std::fmt;
 
 const TAG: &str = "kind";
-const KINDS: &[&str] = &[
-    "prescription",
-    "lab_report",
-    "letter",
-    "document",
-    "allergy",
-    "condition",
-    "immunisation",
-];
+
+/// The kinds' names as stored, in [`RecordKind::ALL`]'s order, for the "unknown kind" error.
+const KINDS: [&str; RecordKind::ALL.len()] = {
+    let mut names = [""; RecordKind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = RecordKind::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 impl RecordBody {
-    /// The body of kind `kind` read from `fields` (the body's map without its tag).
+    /// The body of kind `kind` (its stored name, exactly) read from `fields`, the body's map
+    /// without its tag.
     fn of_kind<'de, D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
-        Ok(match kind {
-            "prescription" => Self::Prescription(Prescription::deserialize(fields)?),
-            "lab_report" => Self::LabReport(LabReport::deserialize(fields)?),
-            "letter" => Self::Letter(Letter::deserialize(fields)?),
-            "document" => Self::Document(Document::deserialize(fields)?),
-            "allergy" => Self::Allergy(Allergy::deserialize(fields)?),
-            "condition" => Self::Condition(Condition::deserialize(fields)?),
-            "immunisation" => Self::Immunisation(Immunisation::deserialize(fields)?),
-            other => return Err(de::Error::unknown_variant(other, KINDS)),
+        let Some(known) = RecordKind::ALL.into_iter().find(|k| k.as_str() == kind) else {
+            return Err(de::Error::unknown_variant(kind, &KINDS));
+        };
+        Ok(match known {
+            RecordKind::Prescription => Self::Prescription(Prescription::deserialize(fields)?),
+            RecordKind::LabReport => Self::LabReport(LabReport::deserialize(fields)?),
+            RecordKind::Letter => Self::Letter(Letter::deserialize(fields)?),
+            RecordKind::Document => Self::Document(Document::deserialize(fields)?),
+            RecordKind::Allergy => Self::Allergy(Allergy::deserialize(fields)?),
+            RecordKind::Condition => Self::Condition(Condition::deserialize(fields)?),
+            RecordKind::Immunisation => Self::Immunisation(Immunisation::deserialize(fields)?),
         })
     }
 }

@@ -37,7 +37,7 @@ impl RecordKind {
         Self::Immunisation,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Prescription => "prescription",
             Self::LabReport => "lab_report",

@@ -3,7 +3,7 @@
 //! associated data names the table and that address ([`super::cipher`]).
 
 use super::VaultError;
-use super::chain::{self, RowDigest};
+use super::chain::RowDigest;
 use super::cipher::RowCipher;
 use crate::model::{Profile, ProfileId, Provenance, Record, RecordBody, RecordId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -81,7 +81,7 @@ pub(crate) fn write_record(
         kind,
         sealed
     ])?;
-    Ok(chain::record_written(
+    Ok(RowDigest::of_record_row(
         record.id.as_bytes(),
         record.profile_id.as_bytes(),
         kind,
