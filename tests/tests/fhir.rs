@@ -46,9 +46,30 @@ fn exports_of_the_demo_family_an_empty_profile_and_a_heavy_one_are_valid_ips() {
     let (t, family) = demo_vault(now.date_naive());
     let empty = profile(&t, "1980-01-01");
     let heavy = profile(&t, "1950-06-01");
-    t.vault()
-        .add_records(heavy_records(heavy.id, now.date_naive()))
-        .unwrap();
+    let mut records = heavy_records(heavy.id, now.date_naive());
+    // Results written as text with a unit, as laboratories print them: a bound, an interval,
+    // a word. Each must reach the doctor's software with its unit.
+    let text_result = |analyte: &str, value: &str, unit: &str| LabResult {
+        analyte: analyte.into(),
+        loinc: None,
+        value: LabValue::Text(value.into()),
+        unit: Some(unit.into()),
+        reference_range: None,
+        abnormal: false,
+    };
+    records.push(NewRecord::entered(
+        heavy.id,
+        RecordBody::LabReport(LabReport {
+            laboratory: "Laboratoire du Centre".into(),
+            collection_date: now.date_naive(),
+            results: vec![
+                text_result("CRP", "<5", "mg/L"),
+                text_result("Potassium (intervalle)", "3.5–5", "mmol/L"),
+                text_result("Albumine urinaire", "traces", "mg/L"),
+            ],
+        }),
+    ));
+    t.vault().add_records(records).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, p) in [
@@ -82,6 +103,33 @@ fn exports_of_the_demo_family_an_empty_profile_and_a_heavy_one_are_valid_ips() {
     let (valid, said) = validate_ips(&files);
     assert!(valid, "the validator refused an export:\n{said}");
     assert!(said.contains("5 passed, 0 failed"), "{said}");
+
+    let heavy_doc: Value = serde_json::from_slice(&std::fs::read(&files[4]).unwrap()).unwrap();
+    let observation = |analyte: &str| {
+        heavy_doc["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| r["resourceType"] == "Observation" && r["code"]["text"] == analyte)
+            .unwrap()
+            .clone()
+    };
+    let crp = observation("CRP");
+    assert_eq!(
+        crp["valueQuantity"],
+        json!({ "comparator": "<", "value": 5, "unit": "mg/L", "system": "http://unitsofmeasure.org", "code": "mg/L" })
+    );
+    let potassium = observation("Potassium (intervalle)");
+    assert_eq!(potassium["valueRange"]["low"]["value"], json!(3.5));
+    assert_eq!(potassium["valueRange"]["high"]["value"], json!(5));
+    assert_eq!(potassium["valueRange"]["high"]["unit"], "mmol/L");
+    let albumin = observation("Albumine urinaire");
+    assert_eq!(albumin["valueString"], "traces");
+    assert_eq!(
+        albumin["extension"],
+        json!([{ "url": fhir::read::UNIT_EXTENSION, "valueString": "mg/L" }])
+    );
 
     // The empty profile says, in every required section, that nothing is recorded.
     let empty: Value = serde_json::from_slice(&std::fs::read(&files[3]).unwrap()).unwrap();
@@ -139,12 +187,12 @@ fn an_export_carries_codes_values_units_the_ins_and_each_items_provenance() {
                             LabValue::Numeric(v) => {
                                 o["valueQuantity"]["value"].as_f64() == Some(*v)
                             }
+                            // The demo's text values are words, so they travel as text.
                             LabValue::Text(t) => o["valueString"] == t.as_str(),
                         }
-                        && res
-                            .unit
-                            .as_deref()
-                            .is_none_or(|u| o["valueQuantity"]["unit"] == u)
+                        && res.unit.as_deref().is_none_or(|u| {
+                            o["valueQuantity"]["unit"] == u || o["extension"][0]["valueString"] == u
+                        })
                 });
                 assert!(found, "a lab value is missing from the export");
             }
@@ -808,6 +856,9 @@ fn body() -> impl Strategy<Value = RecordBody> {
     let value = prop_oneof![
         (-1000.0f64..1000.0).prop_map(LabValue::Numeric),
         text().prop_map(LabValue::Text),
+        // Bounds and intervals as importers write them, and near misses that stay text.
+        "(<|<=|>=|>)-?[0-9]{1,3}(\\.[0-9]{1,2})?".prop_map(LabValue::Text),
+        "[0-9]{1,2}(\\.[0-9]{1,2})?–[0-9]{1,3}(\\.[0-9])?".prop_map(LabValue::Text),
     ];
     let result = (
         text(),
@@ -828,11 +879,7 @@ fn body() -> impl Strategy<Value = RecordBody> {
         any::<bool>(),
     )
         .prop_map(|(analyte, loinc, value, unit, range, abnormal)| {
-            let unit = match value {
-                // A text value travels without a unit in FHIR (valueString).
-                LabValue::Text(_) => None,
-                LabValue::Numeric(_) => unit.map(str::to_owned),
-            };
+            let unit = unit.map(str::to_owned);
             LabResult {
                 analyte,
                 loinc,

@@ -15,9 +15,12 @@
 //!   `validityPeriod.end`; the strength as printed travels in the extension
 //!   [`STRENGTH_EXTENSION`] (FHIR has no element for a strength's text).
 //! - **Lab results** are Observation (category laboratory), grouped by a DiagnosticReport per
-//!   lab report; the value exactly as stored (a number as `valueQuantity.value`, a text as
-//!   `valueString`), the unit as written in `unit` and, only when Carnet is sure it is UCUM,
-//!   `system` and `code`; the reference range; `interpretation` A when abnormal.
+//!   lab report; the value exactly as stored (a number as `valueQuantity.value`; a text that
+//!   is a bound such as "<5" as `valueQuantity` with its `comparator`, an interval "3.5–5"
+//!   as `valueRange`, when FHIR's numbers give back the same text; any other text as
+//!   `valueString`, its unit in [`UNIT_EXTENSION`]), the unit as written in `unit` and, only
+//!   when Carnet is sure it is UCUM, `system` and `code`; the reference range;
+//!   `interpretation` A when abnormal.
 //! - **Provenance**: each item's origin is a Provenance resource naming its targets: "entered
 //!   by the patient" (agent: the Patient), "imported from a file" (entity: the file), "signed by
 //!   a practitioner, verified" or "NOT verified" (agent: the Practitioner, with the RPPS). The
@@ -28,7 +31,7 @@
 
 use super::codes::{self, INS_SYSTEM, LOINC, RPPS_SYSTEM, UCUM};
 use super::content::{Content, EmptyMeans, Item, LabGroup, Origin};
-use super::read::{NO_REACTION, SPECIALTY_EXTENSION, STRENGTH_EXTENSION};
+use super::read::{NO_REACTION, SPECIALTY_EXTENSION, STRENGTH_EXTENSION, UNIT_EXTENSION};
 use crate::crypto::digest::Hasher;
 use crate::markup::escape;
 use crate::model::{AllergySeverity, CodedConcept, ConditionStatus, LabValue, MedicationDuration};
@@ -96,6 +99,53 @@ fn concept(text: &str, code: Option<&CodedConcept>) -> Value {
 /// An optional text worth writing: FHIR has no empty strings.
 fn said(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|t| !t.trim().is_empty())
+}
+
+/// A FHIR Quantity: the value, the unit as written and, only when Carnet is sure it is UCUM,
+/// its system and code.
+fn quantity(value: Value, unit: Option<&str>) -> Value {
+    let mut q = json!({ "value": value });
+    if let Some(u) = unit {
+        q["unit"] = json!(u);
+        if let Some(code) = codes::ucum_code(u) {
+            q["system"] = json!(UCUM);
+            q["code"] = json!(code);
+        }
+    }
+    q
+}
+
+/// Where a result written as text goes, so that its unit travels with it.
+#[derive(Debug, PartialEq)]
+enum TextValue {
+    /// "<5", ">=10": a `valueQuantity` with its comparator.
+    Bound(&'static str, Value),
+    /// "3.5–5" (as Carnet writes an interval read from a file): a `valueRange`.
+    Interval(Value, Value),
+    /// Anything else: a `valueString`, its unit in [`UNIT_EXTENSION`].
+    Text,
+}
+
+/// Reads a text result as a bound or an interval only when FHIR's numbers give back the very
+/// same text (the importer writes `{comparator}{number}` and `{low}–{high}`), so the export
+/// never changes how a value is written: "< 5" or "<5.10" stay text.
+fn text_value(text: &str) -> TextValue {
+    let exact = |t: &str| {
+        let n: serde_json::Number = t.parse().ok()?;
+        (n.to_string() == t).then_some(Value::Number(n))
+    };
+    // "<=" before "<": the longest comparator first.
+    for comparator in ["<=", ">=", "<", ">"] {
+        if let Some(n) = text.strip_prefix(comparator).and_then(exact) {
+            return TextValue::Bound(comparator, n);
+        }
+    }
+    if let Some((low, high)) = text.split_once('–') {
+        if let (Some(low), Some(high)) = (exact(low), exact(high)) {
+            return TextValue::Interval(low, high);
+        }
+    }
+    TextValue::Text
 }
 
 fn date(d: chrono::NaiveDate) -> String {
@@ -398,31 +448,34 @@ impl Writer<'_> {
             "subject": self.patient_ref(),
             "effectiveDateTime": date(r.date),
         });
-        let quantity = |value: Option<f64>, unit: Option<&str>| {
-            let mut q = serde_json::Map::new();
-            if let Some(v) = value {
-                q.insert("value".into(), json!(v));
-            }
-            if let Some(u) = unit.filter(|u| !u.trim().is_empty()) {
-                q.insert("unit".into(), json!(u));
-                if let Some(code) = codes::ucum_code(u) {
-                    q.insert("system".into(), json!(UCUM));
-                    q.insert("code".into(), json!(code));
-                }
-            }
-            Value::Object(q)
-        };
+        let unit = r.unit.as_deref().filter(|u| !u.trim().is_empty());
         match &r.value {
-            LabValue::Numeric(v) => res["valueQuantity"] = quantity(Some(*v), r.unit.as_deref()),
-            LabValue::Text(t) => res["valueString"] = json!(t),
+            LabValue::Numeric(v) => res["valueQuantity"] = quantity(json!(v), unit),
+            LabValue::Text(t) => match text_value(t) {
+                TextValue::Bound(comparator, n) => {
+                    let mut q = quantity(n, unit);
+                    q["comparator"] = json!(comparator);
+                    res["valueQuantity"] = q;
+                }
+                TextValue::Interval(low, high) => {
+                    res["valueRange"] =
+                        json!({ "low": quantity(low, unit), "high": quantity(high, unit) });
+                }
+                TextValue::Text => {
+                    res["valueString"] = json!(t);
+                    if let Some(u) = unit {
+                        res["extension"] = json!([{ "url": UNIT_EXTENSION, "valueString": u }]);
+                    }
+                }
+            },
         }
         if let Some(range) = &r.reference_range {
             let mut rr = serde_json::Map::new();
             if let Some(l) = range.low {
-                rr.insert("low".into(), quantity(Some(l), r.unit.as_deref()));
+                rr.insert("low".into(), quantity(json!(l), unit));
             }
             if let Some(h) = range.high {
-                rr.insert("high".into(), quantity(Some(h), r.unit.as_deref()));
+                rr.insert("high".into(), quantity(json!(h), unit));
             }
             if let Some(t) = said(&range.text) {
                 rr.insert("text".into(), json!(t));
@@ -755,4 +808,30 @@ pub fn document(content: &Content, now: DateTime<Utc>) -> Value {
         "timestamp": instant(now),
         "entry": entries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TextValue, text_value};
+    use serde_json::json;
+
+    #[test]
+    fn a_bound_or_an_interval_is_structured_only_when_its_text_comes_back_the_same() {
+        assert_eq!(text_value("<5"), TextValue::Bound("<", json!(5)));
+        assert_eq!(text_value("<=0.5"), TextValue::Bound("<=", json!(0.5)));
+        assert_eq!(text_value(">=10"), TextValue::Bound(">=", json!(10)));
+        assert_eq!(text_value("<5.0"), TextValue::Bound("<", json!(5.0)));
+        assert_eq!(text_value(">-2.5"), TextValue::Bound(">", json!(-2.5)));
+        assert_eq!(
+            text_value("3.5–5"),
+            TextValue::Interval(json!(3.5), json!(5))
+        );
+        // Written otherwise than FHIR's numbers would write them back: kept as text.
+        for t in [
+            "< 5", "<5.10", "<0,5", "<05", "<1e3", "<", "<<5", "3.5-5", "3.5–", "–5", "négatif",
+            "", "5",
+        ] {
+            assert_eq!(text_value(t), TextValue::Text, "{t:?}");
+        }
+    }
 }

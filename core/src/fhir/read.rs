@@ -51,6 +51,12 @@ struct LabRead {
 /// comprimé"), which FHIR has no text element for.
 pub const STRENGTH_EXTENSION: &str = "urn:carnet:fhir:extension:medication-strength";
 
+/// The extension Carnet's export uses for the unit of a result written as text ("négatif",
+/// "< 5"), which FHIR's `valueString` has no place for. A text that is a bound or an interval
+/// exactly as FHIR writes one ("<5", "3.5–5") travels as `valueQuantity` or `valueRange`
+/// instead, with its unit, and needs no extension.
+pub const UNIT_EXTENSION: &str = "urn:carnet:fhir:extension:result-unit";
+
 /// The IPS code system for "no information" / "none known" statements.
 const ABSENT_UNKNOWN: &str = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips";
 /// SNOMED CT codes that state an absence ("no known allergy", "no current problems").
@@ -194,6 +200,20 @@ fn objects<'v>(
                 .ok_or_else(|| invalid(place, field, "holds something that is not an object"))
         })
         .collect()
+}
+
+/// The text of one of Carnet's own extensions on a resource (its `valueString`), if present.
+fn carnet_extension<'v>(
+    res: &'v Object,
+    url: &str,
+    place: &str,
+) -> Result<Option<&'v str>, FhirError> {
+    for e in objects(res, "extension", place)? {
+        if e.get("url").and_then(Value::as_str) == Some(url) {
+            return text_in(e, "valueString", "extension", place);
+        }
+    }
+    Ok(None)
 }
 
 fn invalid(place: &str, field: &'static str, problem: &'static str) -> FhirError {
@@ -867,17 +887,7 @@ impl<'b, 'a> Reader<'b, 'a> {
         if matches!(status, "stopped" | "on-hold" | "cancelled") {
             notes.push(format!("status in the file: {status}"));
         }
-        let strength = objects(res, "extension", &place)?
-            .into_iter()
-            .find_map(|e| {
-                (e.get("url").and_then(Value::as_str) == Some(STRENGTH_EXTENSION))
-                    .then(|| {
-                        e.get("valueString")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned)
-                    })
-                    .flatten()
-            });
+        let strength = carnet_extension(res, STRENGTH_EXTENSION, &place)?.map(str::to_owned);
         let who = if entry.resource_type == "MedicationRequest" {
             "requester"
         } else {
@@ -1248,7 +1258,8 @@ impl<'b, 'a> Reader<'b, 'a> {
             return Ok(Some((value, unit)));
         }
         if let Some(s) = text(res, "valueString", place)? {
-            return Ok(Some((LabValue::Text(s.to_owned()), None)));
+            let unit = carnet_extension(res, UNIT_EXTENSION, place)?.map(str::to_owned);
+            return Ok(Some((LabValue::Text(s.to_owned()), unit)));
         }
         if let Some(c) = concept_at(res, "valueCodeableConcept", place)? {
             return Ok(c.name().map(|n| (LabValue::Text(n), None)));
@@ -1475,17 +1486,7 @@ impl<'b, 'a> Reader<'b, 'a> {
                 .party_at(res, "author", &place)?
                 .unwrap_or_else(|| (NO_AUTHOR.to_owned(), None));
             import::count(&mut self.items, ItemKind::Letter, 1);
-            let specialty = objects(res, "extension", &place)?
-                .into_iter()
-                .find_map(|e| {
-                    (e.get("url").and_then(Value::as_str) == Some(SPECIALTY_EXTENSION))
-                        .then(|| {
-                            e.get("valueString")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned)
-                        })
-                        .flatten()
-                });
+            let specialty = carnet_extension(res, SPECIALTY_EXTENSION, &place)?.map(str::to_owned);
             let body = RecordBody::Letter(Letter {
                 author,
                 specialty,
