@@ -45,11 +45,9 @@ fn tool(cmd: &mut Command, name: &str) -> Vec<u8> {
 
 fn zbar(png: &Path) -> Vec<u8> {
     // QR codes only, as a reader at the desk is set: with every symbology on, ZBar now and
-    // then also finds an EAN-13 among a large code's modules, and in binary mode it writes
-    // that symbol's digits straight after the QR text (seen on a 595-character frame of
-    // version 15, whose own text ZBar and ZXing read exactly).
-    // In binary mode zbarimg writes the symbol's bytes as they are, without the newline it
-    // puts after each symbol otherwise.
+    // then also finds an EAN-13 among a large code's modules (seen on a 595-character frame
+    // of version 15). Binary mode writes each symbol's bytes as they are, with no newline
+    // after them, so that EAN's digits came straight after the QR text.
     tool(
         Command::new("zbarimg")
             .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-Sbinary"])
